@@ -1,0 +1,72 @@
+# motcua: two commands on a fresh machine.
+#   make run   installs, migrates the embedded SQLite database, loads reference + demo data, serves :8000
+#   make test  installs what the tests need and runs every check and test
+# DATABASE_URL selects the database (default: SQLite file var/motcua.sqlite3).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run serve worker test check pytest lint typecheck layers migrations-check bench clean
+
+$(STAMP): pyproject.toml Makefile
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Declares Python>=3.12 but runs on 3.11 (checked by the tests of motcua.geo); see docs/adr/0004.
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python 'vietnam-provinces==2026.9.0'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Development serving: DEBUG on, demo data, job worker in the background, Django's dev server.
+run: export DEBUG ?= true
+run: install
+	$(BIN)/motcua migrate --noinput
+	$(BIN)/motcua load-reference-data
+	$(BIN)/motcua load-demo
+	@$(BIN)/motcua demo-info --url http://$(HOST):$(PORT)/
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/motcua db_worker --interval 1 & \
+	  $(BIN)/motcua runserver --noreload $(HOST):$(PORT)
+
+# Production serving: granian (WSGI) with static files collected; the worker runs as `make worker`.
+serve: install
+	$(BIN)/motcua collectstatic --noinput
+	$(BIN)/motcua migrate --noinput
+	$(BIN)/motcua serve --host $(HOST) --port $(PORT)
+
+worker: install
+	$(BIN)/motcua db_worker
+
+lint: install
+	$(BIN)/ruff check src bench tests
+	$(BIN)/ruff format --check src bench tests
+
+typecheck: install
+	$(BIN)/mypy src bench
+
+layers: install
+	$(BIN)/lint-imports
+
+migrations-check: install
+	$(BIN)/motcua makemigrations --check --dry-run
+
+check: lint typecheck layers migrations-check
+
+pytest: install
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Every test: static checks, then the suite on the database DATABASE_URL names (SQLite by default).
+test: export SECRET_KEY ?= test-secret-key-not-for-production-0123456789abcdef
+test: check pytest
+
+bench: install
+	$(BIN)/python -m bench.calendar_due_dates
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache
