@@ -66,7 +66,7 @@ test: export SECRET_KEY ?= test-secret-key-not-for-production-0123456789abcdef
 test: check pytest
 
 bench: install
-	$(BIN)/python -m bench.calendar_due_dates
+	$(BIN)/python -m bench.calendar_due_dates --write
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

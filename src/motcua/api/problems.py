@@ -54,7 +54,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, DomainError):
         errors = [{"field": exc.field, "message": str(exc.message)}] if exc.field else None
         return problem_response(
-            status_code=exc.status, code=exc.code, title=_("Request refused"), detail=str(exc.message), errors=errors
+            status_code=exc.status,
+            code=exc.code,
+            title=_("Request refused"),
+            detail=str(exc.message),
+            errors=errors,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -63,7 +67,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        request = context.get("request")
+        if request is not None and request.method in ("GET", "HEAD"):
+            # On a GET every input is a query parameter: name it as such.
+            errors = [{"parameter": e["field"], "message": e["message"]} for e in errors]
+        detail = "; ".join(f"{next(iter(e.values()))}: {e['message']}" for e in errors)
         return problem_response(
             status_code=status.HTTP_400_BAD_REQUEST,
             code="invalid_input",
@@ -75,7 +83,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         code = exc.get_codes()
         code_str = code if isinstance(code, str) else "error"
         problem = problem_response(
-            status_code=response.status_code, code=code_str, title=str(exc.default_detail), detail=str(exc.detail)
+            status_code=response.status_code,
+            code=code_str,
+            title=str(exc.default_detail),
+            detail=str(exc.detail),
         )
         for header in ("WWW-Authenticate", "Retry-After", "Allow"):
             if header in response:

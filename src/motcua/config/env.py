@@ -120,6 +120,4 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict[str, Any]:
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
         }
-    raise ImproperlyConfigured(
-        f"DATABASE_URL must start with sqlite:// or postgres://, not {url.split(':', 1)[0]!r}"
-    )
+    raise ImproperlyConfigured(f"DATABASE_URL must start with sqlite:// or postgres://, not {url.split(':', 1)[0]!r}")

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from motcua.core.errors import DomainError
+from motcua.demo.services import demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (demo accounts). Idempotent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="load even when DEBUG is off")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            logins = demo_load(force=options["force"])
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {len(logins)} accounts."))

@@ -1,0 +1,48 @@
+"""The demo data set loaded by `make run`: who can sign in, and what there is to look at.
+
+Demo accounts have published passwords, so loading them is refused unless DEBUG is on (or the
+operator forces it knowingly, e.g. for a training server).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from motcua.core.errors import DomainError
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    url: str
+
+
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin("admin", "motcua-demo-2026", "operator (superuser): catalog, reference data, calendars", "/admin/"),
+)
+
+
+class DemoRefused(DomainError):
+    code = "demo_refused"
+
+
+def demo_load(*, force: bool = False) -> list[DemoLogin]:
+    """Create (or reset the passwords of) the demo accounts. Idempotent."""
+    if not settings.DEBUG and not force:
+        raise DemoRefused(_("Demo accounts have published passwords: set DEBUG=true or pass --force."))
+    user_model = get_user_model()
+    with transaction.atomic():
+        for login in DEMO_LOGINS:
+            user, _created = user_model.objects.get_or_create(username=login.username)
+            user.is_staff = True
+            user.is_superuser = True
+            user.set_password(login.password)
+            user.save()
+    return list(DEMO_LOGINS)
