@@ -31,7 +31,7 @@ run: install
 	$(BIN)/motcua load-demo
 	@$(BIN)/motcua demo-info --url http://$(HOST):$(PORT)/
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/motcua db_worker --interval 1 & \
+	  $(BIN)/motcua db_worker --interval 1 --no-reload & \
 	  $(BIN)/motcua runserver --noreload $(HOST):$(PORT)
 
 # Production serving: granian (WSGI) with static files collected; the worker runs as `make worker`.
