@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run serve worker test check pytest lint typecheck layers migrations-check bench clean
+.PHONY: install run serve worker test check pytest lint typecheck layers migrations-check schema schema-check messages bench clean
 
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -44,8 +44,8 @@ worker: install
 	$(BIN)/motcua db_worker
 
 lint: install
-	$(BIN)/ruff check src bench tests
-	$(BIN)/ruff format --check src bench tests
+	$(BIN)/ruff check src bench tests conftest.py
+	$(BIN)/ruff format --check src bench tests conftest.py
 
 typecheck: install
 	$(BIN)/mypy src bench
@@ -56,7 +56,20 @@ layers: install
 migrations-check: install
 	$(BIN)/motcua makemigrations --check --dry-run
 
-check: lint typecheck layers migrations-check
+# The OpenAPI schema is committed (docs/api/openapi.yaml) and must match the code.
+schema: install
+	$(BIN)/motcua spectacular --validate --fail-on-warn --lang en --file docs/api/openapi.yaml
+
+schema-check: install
+	$(BIN)/motcua spectacular --validate --fail-on-warn --lang en --file $(VENV)/openapi.yaml
+	@diff -u docs/api/openapi.yaml $(VENV)/openapi.yaml || { echo "docs/api/openapi.yaml is out of date: run make schema"; exit 1; }
+
+# Extract the translatable strings into src/motcua/locale and compile them.
+messages: install
+	cd src/motcua && ../../$(BIN)/motcua makemessages -l vi -l en --no-obsolete --ignore 'tests/*' --ignore '*/tests/*'
+	cd src/motcua && ../../$(BIN)/motcua compilemessages
+
+check: lint typecheck layers migrations-check schema-check
 
 pytest: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)

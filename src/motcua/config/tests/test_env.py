@@ -75,7 +75,7 @@ def test_malformed_database_urls_fail_loudly(tmp_path: Path, url: str, message: 
 
 
 def test_the_process_refuses_to_start_without_a_secret_key_in_production(tmp_path: Path) -> None:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={"DJANGO_SETTINGS_MODULE": "motcua.config.settings", "DEBUG": "false", "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -1,0 +1,70 @@
+"""Reads of agencies."""
+
+from __future__ import annotations
+
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from motcua.agencies.models import MAX_HIERARCHY_DEPTH, Agency, AgencyLevel
+from motcua.core.errors import NotFound
+from motcua.core.text import fold
+from motcua.geo.models import UnitLevel
+from motcua.geo.selectors import unit_get
+
+
+def agency_get(*, code: str) -> Agency:
+    """The agency with this national identifier. Raises NotFound."""
+    agency = Agency.objects.select_related("parent", "administrative_unit").filter(code=code.strip()).first()
+    if agency is None:
+        raise NotFound(_("No agency with code %(code)s.") % {"code": code}, field="code")
+    return agency
+
+
+def agency_children(*, agency: Agency) -> QuerySet[Agency]:
+    """The agencies directly under `agency`, by code."""
+    return Agency.objects.filter(parent=agency).select_related("administrative_unit").order_by("code")
+
+
+def agency_ancestors(*, agency: Agency) -> list[Agency]:
+    """The chain of parents of `agency`, nearest first (its parent, then the parent's parent...)."""
+    chain: list[Agency] = []
+    seen = {agency.pk}
+    parent_id = agency.parent_id
+    while parent_id is not None and parent_id not in seen and len(chain) < MAX_HIERARCHY_DEPTH:
+        parent = Agency.objects.get(pk=parent_id)
+        chain.append(parent)
+        seen.add(parent.pk)
+        parent_id = parent.parent_id
+    return chain
+
+
+def agency_search(*, q: str, include_inactive: bool = False) -> QuerySet[Agency]:
+    """Agencies whose name contains `q` ignoring case and diacritics ("uy ban nhan dan phuong sai gon"),
+    whose short name contains it, or whose code starts with it."""
+    term = fold(q)
+    agencies = Agency.objects.select_related("parent", "administrative_unit")
+    if not term:
+        return agencies.none()
+    agencies = agencies.filter(
+        Q(name_folded__contains=term) | Q(short_name__icontains=q.strip()) | Q(code__startswith=q.strip().upper())
+    )
+    if not include_inactive:
+        agencies = agencies.filter(is_active=True)
+    return agencies.order_by("name_folded", "code")
+
+
+def agencies_of_province(*, province_code: str, level: AgencyLevel | str | None = None) -> QuerySet[Agency]:
+    """Agencies serving the province in force with this code or one of its communes: the provincial
+    ones first, then by code.
+
+    Includes the vertical agencies placed in the province (police, social insurance). Raises
+    NotFound for an unknown province code.
+    """
+    province = unit_get(code=province_code, level=UnitLevel.PROVINCE)
+    agencies = Agency.objects.filter(
+        Q(administrative_unit=province) | Q(administrative_unit__parent=province)
+    ).select_related("parent", "administrative_unit")
+    if level is not None:
+        agencies = agencies.filter(level=level)
+    province_first = Case(When(level=AgencyLevel.PROVINCE, then=Value(0)), default=Value(1))
+    return agencies.order_by(province_first, "code")
