@@ -47,6 +47,7 @@ class AgencyAdmin(admin.ModelAdmin[Agency]):
     fieldsets = (
         (None, {"fields": ("code", "code_verified", "name", "short_name", "name_folded")}),
         (_("Place"), {"fields": ("kind", "level", "parent", "hierarchy", "children_link", "administrative_unit")}),
+        (_("Working calendar"), {"fields": ("calendar",)}),
         (_("Validity"), {"fields": ("is_active", "valid_from", "valid_to", "seed_key")}),
     )
     list_per_page = 50

@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from motcua.calendars.models import WorkingCalendar
 from motcua.geo.models import AdministrativeUnit
 
 # Legal basis: QCVN 102:2016/BTTTT (Thông tư 10/2016/TT-BTTTT) and Quyết định 20/2020/QĐ-TTg, as amended by
@@ -88,6 +89,16 @@ class Agency(models.Model):
         blank=True,
         related_name="agencies",
         help_text=_("The province or commune the agency serves."),
+    )
+    # Working hours and days of the agency's counters; empty means the parent's, and at the top
+    # the national calendar (selectors.agency_calendar).
+    calendar = models.ForeignKey(
+        WorkingCalendar,
+        verbose_name=_("working calendar"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agencies",
     )
     is_active = models.BooleanField(_("active"), default=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)

@@ -6,6 +6,8 @@ from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.models import MAX_HIERARCHY_DEPTH, Agency, AgencyLevel
+from motcua.calendars import engine
+from motcua.calendars.selectors import NATIONAL_CODE, calendar_get
 from motcua.core.errors import NotFound
 from motcua.core.text import fold
 from motcua.geo.models import UnitLevel
@@ -68,3 +70,12 @@ def agencies_of_province(*, province_code: str, level: AgencyLevel | str | None 
         agencies = agencies.filter(level=level)
     province_first = Case(When(level=AgencyLevel.PROVINCE, then=Value(0)), default=Value(1))
     return agencies.order_by(province_first, "code")
+
+
+def agency_calendar(*, agency: Agency) -> engine.WorkingCalendar:
+    """The compiled working calendar of an agency: its own, else its nearest ancestor's, else the national one."""
+    for candidate in [agency, *agency_ancestors(agency=agency)]:
+        if candidate.calendar_id is not None:
+            assert candidate.calendar is not None
+            return calendar_get(code=candidate.calendar.code)
+    return calendar_get(code=NATIONAL_CODE)
