@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -105,7 +106,7 @@ def explanation_lines(explanation: Explanation) -> list[str]:
     """The explanation as short sentences, in the active language."""
     lines = [
         _("Received %(moment)s.") % {"moment": format_moment(explanation.received_at)},
-        _shift_text(explanation).capitalize() + ".",
+        capfirst(_shift_text(explanation)) + ".",
         _("Time limit: %(amount)s.") % {"amount": amount_text(explanation.unit, explanation.amount)},
     ]
     for run in skipped_runs(explanation):

@@ -15,6 +15,8 @@ from motcua.config.env import env_bool, env_choice, env_int, env_list, env_str, 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The working directory of the deployment: SQLite file, uploaded media and collected static files.
 VAR_DIR = Path(env_str("MOTCUA_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+# Created on start so that the embedded SQLite default works from a fresh clone.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "dev-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 (only used when DEBUG is on)

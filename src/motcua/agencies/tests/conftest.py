@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 from pytest_django import DjangoDbBlocker
 
 from motcua.agencies.services import LoadSummary, agencies_load
@@ -22,3 +23,10 @@ def loaded_agencies(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -
         units_load()
         yield agencies_load()
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests pin the English source messages; the Vietnamese ones are checked in core's translation tests."""
+    with translation.override("en"):
+        yield

@@ -29,7 +29,8 @@ def test_the_list_searches_filters_and_shows_the_hierarchy(loaded_agencies: Load
 def test_the_units_link_lists_the_children(loaded_agencies: LoadSummary, admin_client: Client) -> None:
     hcm = Agency.objects.get(code="000.00.00.H29")
     page = admin_client.get(reverse("admin:agencies_agency_change", args=[hcm.pk])).content.decode()
-    assert "170 units" in page  # 168 commune committees, the service centre, the Department of Justice
+    # Vietnamese by default: 168 commune committees, the service centre, the Department of Justice.
+    assert "170 đơn vị" in page
 
     response = admin_client.get(reverse("admin:agencies_agency_changelist"), {"parent__id__exact": hcm.pk})
     assert response.status_code == 200
