@@ -75,7 +75,8 @@ pytest: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # Every test: static checks, then the suite on the database DATABASE_URL names (SQLite by default).
-test: export SECRET_KEY ?= test-secret-key-not-for-production-0123456789abcdef
+TOOLING_SECRET := tooling-secret-key-not-for-production-0123456789abcdef
+test schema schema-check messages bench: export SECRET_KEY ?= $(TOOLING_SECRET)
 test: check pytest
 
 bench: install

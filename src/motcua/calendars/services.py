@@ -32,6 +32,9 @@ class LoadSummary:
     updated: int
     unchanged: int
 
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
 
 def _bump_revision(*, calendar_code: str, action: str, summary: str, actor: str) -> None:
     CalendarChange.objects.create(calendar_code=calendar_code, action=action, summary=summary, actor=actor)

@@ -77,3 +77,17 @@ def test_an_unknown_calendar_is_a_404_problem(client: Client) -> None:
     response = client.get(URL, {"start": "2026-02-13T16:20:00+07:00", "working_days": "1", "calendar": "nope"})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_errors_are_in_the_users_language(client: Client) -> None:
+    vietnamese = client.get(URL, {"start": "hôm qua", "working_days": "3"}).json()
+    assert vietnamese["errors"] == [
+        {
+            "parameter": "start",
+            "message": "Nhập thời điểm tiếp nhận theo định dạng ngày giờ ISO 8601, ví dụ 2026-02-13T16:20:00+07:00.",
+        }
+    ]
+    english = client.get(URL, {"start": "2026-02-13T16:20:00+07:00", "working_days": "4000"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["errors"] == [
+        {"parameter": "working_days", "message": "The number of working days cannot exceed 3650."}
+    ]

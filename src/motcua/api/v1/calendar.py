@@ -24,15 +24,38 @@ class DueDateQuery(serializers.Serializer[Any]):
         help_text=_(
             "Moment of receipt, ISO 8601 (e.g. 2026-02-13T16:20:00+07:00). "
             "Without an offset it is read in the calendar's time zone."
-        )
+        ),
+        error_messages={
+            "required": _("Give the moment of receipt."),
+            "invalid": _("Give the moment of receipt as an ISO 8601 date and time, e.g. 2026-02-13T16:20:00+07:00."),
+        },
     )
-    working_days = serializers.IntegerField(required=False, min_value=0, max_value=3650)
-    working_hours = serializers.FloatField(required=False, min_value=0, max_value=24 * 3650)
+    working_days = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=3650,
+        error_messages={
+            "invalid": _("The number of working days must be a whole number."),
+            "min_value": _("The number of working days cannot be negative."),
+            "max_value": _("The number of working days cannot exceed {max_value}."),
+        },
+    )
+    working_hours = serializers.FloatField(
+        required=False,
+        min_value=0,
+        max_value=24 * 3650,
+        error_messages={
+            "invalid": _("The number of working hours must be a number, e.g. 4 or 1.5."),
+            "min_value": _("The number of working hours cannot be negative."),
+            "max_value": _("The number of working hours cannot exceed {max_value}."),
+        },
+    )
     cutoff = serializers.TimeField(
         required=False,
         help_text=_(
             "Afternoon cut-off of a same-day procedure, e.g. 15:00: later receipts count from the next working day."
         ),
+        error_messages={"invalid": _("Give the cut-off as a time of day, e.g. 15:00.")},
     )
     calendar = serializers.SlugField(required=False, default=NATIONAL_CODE)
 
