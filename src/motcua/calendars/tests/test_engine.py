@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from django.utils import translation
 
 from motcua.calendars.engine import (
     SATURDAY_MORNING,
@@ -21,7 +22,9 @@ from motcua.calendars.engine import (
     OutOfRange,
     Shift,
     WorkingCalendar,
+    group_consecutive,
 )
+from motcua.calendars.explain import explanation_lines
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SWAP_2026 = "Công văn 12729/VPCP-KGVX ngày 25/12/2025"
@@ -37,53 +40,170 @@ def at(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
 
 
 DUE_DAYS = [
-    # (received, working days, cut-off, expected due, what it pins)
+    # (received, working days, cut-off, expected due, why counting moved, days not counted, what it pins)
     # Thu 01/01/2026 New Year; Fri 02/01 swapped off; Sat 03, Sun 04 → counted from Mon 05/01 07:30;
     # Mon 05, Tue 06, Wed 07 → due at the close of Wed 07/01.
-    (at(2026, 1, 1), 3, None, at(2026, 1, 7, 17, 0), "new year and the 2 January swap"),
+    (
+        at(2026, 1, 1),
+        3,
+        None,
+        at(2026, 1, 7, 17, 0),
+        Shift.NON_WORKING_DAY,
+        "01/01 H, 02/01 O, 03/01 W, 04/01 W",
+        "new year and the 2 January swap",
+    ),
     # Wed 31/12/2025 09:00 + 1 → Thu 01/01 off, Fri 02/01 off (swap), Sat 03, Sun 04 → Mon 05/01 09:00.
-    (at(2025, 12, 31), 1, None, at(2026, 1, 5, 9, 0), "1 and 2 January skipped"),
+    (
+        at(2025, 12, 31),
+        1,
+        None,
+        at(2026, 1, 5, 9, 0),
+        Shift.NONE,
+        "01/01 H, 02/01 O, 03/01 W, 04/01 W",
+        "1 and 2 January skipped",
+    ),
     # Thu 08/01/2026 09:00 + 2 → Fri 09/01, Sat 10/01 is worked (swap) → due Sat 10/01 09:00.
-    (at(2026, 1, 8), 2, None, at(2026, 1, 10, 9, 0), "the working Saturday 10 January counts"),
+    (at(2026, 1, 8), 2, None, at(2026, 1, 10, 9, 0), Shift.NONE, "", "the working Saturday 10 January counts"),
     # Fri 13/02/2026 16:20 + 3 → Tết Bính Ngọ Mon 16–Fri 20/02 → Mon 23, Tue 24, Wed 25/02 16:20.
-    (at(2026, 2, 13, 16, 20), 3, None, at(2026, 2, 25, 16, 20), "Tết 2026"),
+    (
+        at(2026, 2, 13, 16, 20),
+        3,
+        None,
+        at(2026, 2, 25, 16, 20),
+        Shift.NONE,
+        "14/02 W, 15/02 W, 16/02 H, 17/02 H, 18/02 H, 19/02 H, 20/02 H, 21/02 W, 22/02 W",
+        "Tết 2026",
+    ),
     # Fri 13/02/2026 16:20 with the 15:00 cut-off → counted from Mon 23/02 07:30 → close of Wed 25/02.
-    (at(2026, 2, 13, 16, 20), 3, time(15, 0), at(2026, 2, 25, 17, 0), "Tết 2026 after the cut-off"),
+    (
+        at(2026, 2, 13, 16, 20),
+        3,
+        time(15, 0),
+        at(2026, 2, 25, 17, 0),
+        Shift.AFTER_CUTOFF,
+        "14/02 W, 15/02 W, 16/02 H, 17/02 H, 18/02 H, 19/02 H, 20/02 H, 21/02 W, 22/02 W",
+        "Tết 2026 after the cut-off",
+    ),
     # Wed 03/02/2027 10:00 + 2 → Tết Đinh Mùi Thu 04–Wed 10/02/2027 → Thu 11, Fri 12/02 10:00.
-    (at(2027, 2, 3, 10, 0), 2, None, at(2027, 2, 12, 10, 0), "Tết 2027"),
+    (
+        at(2027, 2, 3, 10, 0),
+        2,
+        None,
+        at(2027, 2, 12, 10, 0),
+        Shift.NONE,
+        "04/02 H, 05/02 H, 06/02 H, 07/02 H, 08/02 H, 09/02 H, 10/02 H",
+        "Tết 2027",
+    ),
     # Wed 29/04/2026 10:00 + 1 → Thu 30/04 and Fri 01/05 off, weekend → Mon 04/05 10:00.
-    (at(2026, 4, 29, 10, 0), 1, None, at(2026, 5, 4, 10, 0), "30 April and 1 May 2026"),
+    (
+        at(2026, 4, 29, 10, 0),
+        1,
+        None,
+        at(2026, 5, 4, 10, 0),
+        Shift.NONE,
+        "30/04 H, 01/05 H, 02/05 W, 03/05 W",
+        "30 April and 1 May 2026",
+    ),
     # Fri 24/04/2026 10:00 + 1 → Mon 27/04 compensatory day for Giỗ Tổ (Sun 26/04) → Tue 28/04.
-    (at(2026, 4, 24, 10, 0), 1, None, at(2026, 4, 28, 10, 0), "Hùng Kings, observed on Monday"),
+    (
+        at(2026, 4, 24, 10, 0),
+        1,
+        None,
+        at(2026, 4, 28, 10, 0),
+        Shift.NONE,
+        "25/04 W, 26/04 H, 27/04 H",
+        "Hùng Kings, observed on Monday",
+    ),
     # Fri 28/08/2026 09:00 + 2 → Mon 31/08 off (swapped with Sat 22/08), Tue 01/09 and Wed 02/09
     # National Day → Thu 03, Fri 04/09 09:00.
-    (at(2026, 8, 28), 2, None, at(2026, 9, 4, 9, 0), "National Day 2026"),
+    (
+        at(2026, 8, 28),
+        2,
+        None,
+        at(2026, 9, 4, 9, 0),
+        Shift.NONE,
+        "29/08 W, 30/08 W, 31/08 H, 01/09 H, 02/09 H",
+        "National Day 2026",
+    ),
     # Fri 21/08/2026 09:00 + 1 → Sat 22/08/2026 is a make-up working day → due Sat 22/08 09:00.
-    (at(2026, 8, 21), 1, None, at(2026, 8, 22, 9, 0), "a working Saturday (22 August 2026)"),
+    (at(2026, 8, 21), 1, None, at(2026, 8, 22, 9, 0), Shift.NONE, "", "a working Saturday (22 August 2026)"),
     # Mon 23/11/2026 09:00 + 1 → Tue 24/11 Ngày Văn hóa Việt Nam → Wed 25/11 09:00.
-    (at(2026, 11, 23), 1, None, at(2026, 11, 25, 9, 0), "24 November from 2026"),
+    (at(2026, 11, 23), 1, None, at(2026, 11, 25, 9, 0), Shift.NONE, "24/11 H", "24 November from 2026"),
     # Mon 02/03/2026 14:30, same-day procedure, cut-off 15:00 → due the same day at 17:00.
-    (at(2026, 3, 2, 14, 30), 0, time(15, 0), at(2026, 3, 2, 17, 0), "same day before the cut-off"),
+    (at(2026, 3, 2, 14, 30), 0, time(15, 0), at(2026, 3, 2, 17, 0), Shift.NONE, "", "same day before the cut-off"),
     # Mon 02/03/2026 15:30, same-day procedure, cut-off 15:00 → the next working day, Tue 03/03 17:00.
-    (at(2026, 3, 2, 15, 30), 0, time(15, 0), at(2026, 3, 3, 17, 0), "same day after the cut-off"),
+    (
+        at(2026, 3, 2, 15, 30),
+        0,
+        time(15, 0),
+        at(2026, 3, 3, 17, 0),
+        Shift.AFTER_CUTOFF,
+        "",
+        "same day after the cut-off",
+    ),
     # Fri 06/03/2026 15:00 exactly, cut-off 15:00 → counts from Mon 09/03: the cut-off is inclusive.
-    (at(2026, 3, 6, 15, 0), 0, time(15, 0), at(2026, 3, 9, 17, 0), "cut-off at 15:00 sharp, over a weekend"),
+    (
+        at(2026, 3, 6, 15, 0),
+        0,
+        time(15, 0),
+        at(2026, 3, 9, 17, 0),
+        Shift.AFTER_CUTOFF,
+        "07/03 W, 08/03 W",
+        "cut-off at 15:00 sharp, over a weekend",
+    ),
     # Sat 07/03/2026 10:00 (not a working day) + 3 → counted from Mon 09/03 07:30 → close of Wed 11/03.
-    (at(2026, 3, 7, 10, 0), 3, None, at(2026, 3, 11, 17, 0), "received on a Saturday"),
+    (
+        at(2026, 3, 7, 10, 0),
+        3,
+        None,
+        at(2026, 3, 11, 17, 0),
+        Shift.NON_WORKING_DAY,
+        "07/03 W, 08/03 W",
+        "received on a Saturday",
+    ),
     # Mon 02/03/2026 06:45 before opening + 1 → counted from 07:30 → close of Mon 02/03.
-    (at(2026, 3, 2, 6, 45), 1, None, at(2026, 3, 2, 17, 0), "received before opening"),
+    (at(2026, 3, 2, 6, 45), 1, None, at(2026, 3, 2, 17, 0), Shift.BEFORE_OPENING, "", "received before opening"),
     # Mon 02/03/2026 12:10 in the midday break + 2 → counted from 13:00 → Wed 04/03 13:00.
-    (at(2026, 3, 2, 12, 10), 2, None, at(2026, 3, 4, 13, 0), "received in the midday break"),
+    (at(2026, 3, 2, 12, 10), 2, None, at(2026, 3, 4, 13, 0), Shift.BREAK, "", "received in the midday break"),
     # Mon 02/03/2026 18:00 after closing + 1 → counted from Tue 03/03 07:30 → close of Tue 03/03.
-    (at(2026, 3, 2, 18, 0), 1, None, at(2026, 3, 3, 17, 0), "received after closing"),
+    (at(2026, 3, 2, 18, 0), 1, None, at(2026, 3, 3, 17, 0), Shift.AFTER_CLOSING, "", "received after closing"),
 ]
 
 
-@pytest.mark.parametrize(("received", "days", "cutoff", "expected", "pins"), DUE_DAYS, ids=[r[-1] for r in DUE_DAYS])
-def test_it_computes_due_dates_in_working_days(
-    received: datetime, days: int, cutoff: time | None, expected: datetime, pins: str
+_KINDS = {"H": DayKind.HOLIDAY, "O": DayKind.DAY_OFF, "W": DayKind.WEEKEND}
+
+
+def _skipped(spec: str, year: int) -> list[tuple[date, DayKind]]:
+    """ "01/01 H, 02/01 O" → [(date(year, 1, 1), HOLIDAY), (date(year, 1, 2), DAY_OFF)]; a day before
+    the receipt's month in the table belongs to the next year (31/12/2025 → 01/01/2026)."""
+    result = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        day_month, kind = item.split()
+        day, month = (int(x) for x in day_month.split("/"))
+        result.append((date(year, month, day), _KINDS[kind]))
+    return result
+
+
+@pytest.mark.parametrize(
+    ("received", "days", "cutoff", "expected", "shift", "skipped", "pins"), DUE_DAYS, ids=[r[-1] for r in DUE_DAYS]
+)
+def test_it_computes_and_explains_due_dates_in_working_days(
+    received: datetime, days: int, cutoff: time | None, expected: datetime, shift: Shift, skipped: str, pins: str
 ) -> None:
-    assert CAL.add_working_days(received, days, cutoff=cutoff).due_at == expected
+    due = CAL.add_working_days(received, days, cutoff=cutoff)
+    assert due.due_at == expected
+    explanation = due.explanation
+    assert explanation.shift is shift
+    assert explanation.due_at == expected
+    assert [(s.day, s.kind) for s in explanation.skipped] == _skipped(skipped, expected.year)
+    # Every day counted between receipt and due date is a working day; every skipped one is named.
+    assert all(s.label is not None for s in explanation.skipped if s.kind is not DayKind.WEEKEND)
+    with translation.override("en"):
+        lines = explanation_lines(explanation)
+    assert lines[-1] == f"Due: {expected:%A %d/%m/%Y %H:%M}."
+    assert len([line for line in lines if line.startswith("Not counted")]) == len(
+        group_consecutive(explanation.skipped)
+    )
 
 
 DUE_HOURS = [
