@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "motcua.agencies",
     "motcua.identity",
     "motcua.calendars",
+    "motcua.catalog",
     "motcua.api",
     "motcua.portal",
     "motcua.demo",

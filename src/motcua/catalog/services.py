@@ -1,0 +1,360 @@
+"""Writes to the procedure catalogue: import, drafting, publication, amendment, abolition, flows.
+
+Every function is atomic, appends a CatalogChange (who, what, the changes) and never edits a
+published version: an amendment is a new version (Nghị định 63/2010/NĐ-CP Art 14: new, amended
+and abolished procedures are all published; domain §0.2: dossiers keep the version in force at
+receipt).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+
+from motcua.agencies.models import Agency
+from motcua.catalog import rules
+from motcua.catalog.content import VersionContent, content_hash, read_content, search_text, write_content
+from motcua.catalog.models import (
+    CatalogChange,
+    FlowStep,
+    Procedure,
+    ProcedureVersion,
+    ProcessingFlow,
+    TimeUnit,
+)
+from motcua.core import clock
+from motcua.core.errors import Conflict, DomainError, InvalidInput
+
+
+class IncompleteProcedure(DomainError):
+    code = "procedure_incomplete"
+
+    def __init__(self, missing: list[rules.Component]) -> None:
+        labels = ", ".join(str(rules.COMPONENT_LABELS[c]) for c in missing)
+        super().__init__(
+            _("A procedure can be published only with all its components; missing: %(missing)s.") % {"missing": labels}
+        )
+        self.missing = missing
+
+
+class VersionNotEditable(DomainError):
+    code = "version_not_editable"
+    status = 409
+
+
+class FlowInvalid(DomainError):
+    code = "flow_invalid"
+
+    def __init__(self, problems: list[rules.BudgetProblem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+def _audit(*, procedure: Procedure, version: ProcedureVersion | None, action: str, actor: str, **detail: Any) -> None:
+    CatalogChange.objects.create(procedure=procedure, version=version, action=action, actor=actor, detail=detail)
+
+
+def version_facts(version: ProcedureVersion) -> rules.VersionFacts:
+    return rules.VersionFacts(
+        name=version.name,
+        steps=tuple(version.steps),
+        channels=tuple(
+            rules.ChannelLimit(c.channel, c.time_limit_value, c.time_limit_unit) for c in version.channels.all()
+        ),
+        document_count=version.documents.count(),
+        applicants=tuple(version.applicants),
+        agency=version.implementing_agency or version.competent_agency,
+    )
+
+
+def version_missing_components(*, version: ProcedureVersion) -> list[rules.Component]:
+    return rules.missing_components(version_facts(version))
+
+
+def _refresh_procedure(procedure: Procedure) -> None:
+    """Copy the name and search text of the version in force onto the procedure row."""
+    current = procedure.versions.filter(status=ProcedureVersion.Status.PUBLISHED).first()
+    if current is None:
+        current = procedure.versions.order_by("-number").first()
+    if current is None:
+        return
+    procedure.name = current.name
+    procedure.search_text = search_text(read_content(current), procedure.code)
+    procedure.save(update_fields=["name", "search_text"])
+
+
+def _next_number(procedure: Procedure) -> int:
+    return int(procedure.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def _publish(version: ProcedureVersion, *, actor: str, effective_from: date, user_id: int | None = None) -> None:
+    procedure = version.procedure
+    previous = procedure.versions.filter(status=ProcedureVersion.Status.PUBLISHED).exclude(pk=version.pk).first()
+    if previous is not None:
+        if previous.effective_from and effective_from <= previous.effective_from:
+            raise InvalidInput(
+                _("The new version must come into force after the current one (from %(day)s).")
+                % {"day": previous.effective_from.strftime("%d/%m/%Y")},
+                field="effective_from",
+            )
+        previous.status = ProcedureVersion.Status.AMENDED
+        previous.effective_to = effective_from - timedelta(days=1)
+        previous.save(update_fields=["status", "effective_to"])
+    version.status = ProcedureVersion.Status.PUBLISHED
+    version.effective_from = effective_from
+    version.published_at = clock.now()
+    version.published_by_id = user_id
+    version.save(update_fields=["status", "effective_from", "published_at", "published_by"])
+    procedure.is_abolished = False
+    procedure.save(update_fields=["is_abolished"])
+    _refresh_procedure(procedure)
+
+
+@transaction.atomic
+def version_publish(
+    *, version: ProcedureVersion, actor: str, effective_from: date | None = None, user_id: int | None = None
+) -> ProcedureVersion:
+    """Publish a draft after the completeness check (Nghị định 63/2010/NĐ-CP Art 8(2)).
+
+    The version in force until then becomes `amended` and ends the day before. Raises
+    IncompleteProcedure or VersionNotEditable.
+    """
+    version = ProcedureVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != ProcedureVersion.Status.DRAFT:
+        raise VersionNotEditable(
+            _("Only a draft can be published; this version is %(status)s.") % {"status": version.get_status_display()}
+        )
+    missing = version_missing_components(version=version)
+    if missing:
+        raise IncompleteProcedure(missing)
+    day = effective_from or clock.now().date()
+    _publish(version, actor=actor, effective_from=day, user_id=user_id)
+    _audit(procedure=version.procedure, version=version, action="published", actor=actor, effective_from=str(day))
+    return version
+
+
+@transaction.atomic
+def version_create_draft(*, procedure: Procedure, actor: str) -> ProcedureVersion:
+    """Start an amendment: a draft that copies the latest version. One draft at a time."""
+    procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
+    if procedure.versions.filter(status=ProcedureVersion.Status.DRAFT).exists():
+        raise Conflict(_("This procedure already has a draft; edit or publish it first."))
+    base = procedure.versions.order_by("-number").first()
+    draft = ProcedureVersion(
+        procedure=procedure, number=_next_number(procedure), source=ProcedureVersion.Source.OPERATOR
+    )
+    if base is None:
+        raise InvalidInput(_("The procedure has no version to amend."))
+    write_content(draft, read_content(base))
+    _audit(procedure=procedure, version=draft, action="draft_created", actor=actor, based_on=base.number)
+    return draft
+
+
+@transaction.atomic
+def version_update_draft(*, version: ProcedureVersion, content: VersionContent, actor: str) -> ProcedureVersion:
+    version = ProcedureVersion.objects.select_for_update().get(pk=version.pk)
+    if not version.is_editable:
+        raise VersionNotEditable(_("A published version cannot be changed: create a new version to amend it."))
+    before = read_content(version)
+    write_content(version, content)
+    changed = sorted(k for k in content if before.get(k) != content.get(k))
+    _audit(procedure=version.procedure, version=version, action="draft_updated", actor=actor, changed=changed)
+    return version
+
+
+@transaction.atomic
+def version_draft_edited(*, version: ProcedureVersion, actor: str) -> None:
+    """Record an edit made through the admin's forms: refresh the hash and search text, audit it."""
+    if not version.is_editable:
+        raise VersionNotEditable(_("A published version cannot be changed: create a new version to amend it."))
+    content = read_content(version)
+    version.content_hash = content_hash(content)
+    version.save(update_fields=["content_hash"])
+    _refresh_procedure(version.procedure)
+    _audit(procedure=version.procedure, version=version, action="draft_edited", actor=actor)
+
+
+@transaction.atomic
+def procedure_abolish(*, procedure: Procedure, actor: str, effective_to: date, reason: str) -> ProcedureVersion:
+    """Abolish the procedure from `effective_to` on (the last day it can be applied for)."""
+    if not reason.strip():
+        raise InvalidInput(_("Give the decision that abolishes the procedure."), field="reason")
+    procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
+    current = procedure.versions.filter(status=ProcedureVersion.Status.PUBLISHED).first()
+    if current is None:
+        raise Conflict(_("Only a procedure in force can be abolished."))
+    current.status = ProcedureVersion.Status.ABOLISHED
+    current.effective_to = effective_to
+    current.save(update_fields=["status", "effective_to"])
+    procedure.is_abolished = True
+    procedure.save(update_fields=["is_abolished"])
+    _audit(
+        procedure=procedure,
+        version=current,
+        action="abolished",
+        actor=actor,
+        effective_to=str(effective_to),
+        reason=reason,
+    )
+    return current
+
+
+ImportResult = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    code: str
+    result: ImportResult
+    version: ProcedureVersion
+    published: bool
+    missing: tuple[rules.Component, ...]
+
+
+@transaction.atomic
+def procedure_import(
+    *, code: str, content: VersionContent, source_record: dict[str, Any], actor: str, source: str
+) -> ImportOutcome:
+    """Create or amend the procedure `code` from imported content. Idempotent on content.
+
+    Identical content changes nothing. New content becomes a new version, published when complete
+    (it was published by the competent authority already), else kept as a draft for an operator
+    with the missing components recorded in its flags. One transaction per record: a record is
+    imported whole or not at all.
+    """
+    procedure, created = Procedure.objects.select_for_update().get_or_create(code=code)
+    digest = content_hash(content)
+    latest = procedure.versions.order_by("-number").first()
+    if latest is not None and latest.content_hash == digest:
+        return ImportOutcome(code, "unchanged", latest, latest.status == ProcedureVersion.Status.PUBLISHED, ())
+    if latest is not None and latest.status == ProcedureVersion.Status.DRAFT:
+        version = latest  # an earlier incomplete import: replace its content
+    else:
+        version = ProcedureVersion(procedure=procedure, number=_next_number(procedure))
+    version.source = source
+    version.source_record = source_record
+    write_content(version, content)
+    missing = tuple(version_missing_components(version=version))
+    published = False
+    if not missing:
+        today = clock.now().date()
+        current = procedure.versions.filter(status=ProcedureVersion.Status.PUBLISHED).exclude(pk=version.pk).first()
+        # An amendment imported on the day the previous version came into force starts the next day.
+        day = (
+            today
+            if current is None or current.effective_from is None or current.effective_from < today
+            else (current.effective_from + timedelta(days=1))
+        )
+        _publish(version, actor=actor, effective_from=day)
+        published = True
+    else:
+        _refresh_procedure(procedure)
+    result: ImportResult = "created" if created else "updated"
+    _audit(
+        procedure=procedure,
+        version=version,
+        action=f"imported_{result}",
+        actor=actor,
+        published=published,
+        missing=[str(m) for m in missing],
+    )
+    return ImportOutcome(code, result, version, published, missing)
+
+
+@dataclass(frozen=True, slots=True)
+class StepInput:
+    name: str
+    role: str
+    unit: str
+    budget_value: Decimal
+    budget_unit: str
+
+
+def _channel_limits(version: ProcedureVersion, channel: str) -> tuple[rules.ChannelLimit, ...]:
+    channels = version.channels.all()
+    if channel:
+        channels = channels.filter(channel=channel)
+    return tuple(rules.ChannelLimit(c.channel, c.time_limit_value, c.time_limit_unit) for c in channels)
+
+
+@transaction.atomic
+def flow_save(
+    *,
+    version: ProcedureVersion,
+    name: str,
+    steps: Sequence[StepInput],
+    actor: str,
+    agency: Agency | None = None,
+    channel: str = "",
+    is_default: bool = False,
+) -> ProcessingFlow:
+    """Create or replace the flow of `version` for `agency` (None: all) and `channel` ("" : all).
+
+    The step budgets must fit inside the legal time limit of every channel the flow serves; raises
+    FlowInvalid with each problem. Flows belong to how an agency works, not to the published text,
+    so they may change on a published version; every change is audited.
+    """
+    problems = rules.budget_problems(
+        tuple(rules.StepBudget(s.name, s.budget_value, s.budget_unit) for s in steps), _channel_limits(version, channel)
+    )
+    blocking = [p for p in problems if p.code != "limit_unknown"]
+    if blocking:
+        raise FlowInvalid(blocking)
+    flow, created = ProcessingFlow.objects.update_or_create(
+        version=version, agency=agency, channel=channel, defaults={"name": name, "is_default": is_default}
+    )
+    flow.steps.all().delete()
+    FlowStep.objects.bulk_create(
+        FlowStep(
+            flow=flow,
+            order=i + 1,
+            name=s.name,
+            role=s.role,
+            unit=s.unit,
+            budget_value=s.budget_value,
+            budget_unit=s.budget_unit,
+        )
+        for i, s in enumerate(steps)
+    )
+    _audit(
+        procedure=version.procedure,
+        version=version,
+        action="flow_created" if created else "flow_replaced",
+        actor=actor,
+        flow=name,
+        agency=agency.code if agency else None,
+        channel=channel,
+        steps=[f"{s.name} ({s.budget_value} {s.budget_unit})" for s in steps],
+        warnings=[p.message for p in problems],
+    )
+    return flow
+
+
+def flow_create_default(*, version: ProcedureVersion, actor: str) -> ProcessingFlow | None:
+    """A generated flow fitting the shortest known time limit of the version, unless it has a flow.
+
+    Returns None when the version already has a flow or no time limit in working days or hours.
+    """
+    if version.flows.exists():
+        return None
+    limits = [
+        hours
+        for c in version.channels.all()
+        if c.time_limit_value is not None
+        and (hours := rules.in_working_hours(c.time_limit_value, c.time_limit_unit)) is not None
+    ]
+    if not limits:
+        return None
+    legal = min(limits)
+    steps = [
+        StepInput(step.name, step.role, step.unit, budget, TimeUnit.WORKING_HOURS)
+        for step, budget in rules.default_flow(legal)
+    ]
+    return flow_save(version=version, name=str(_("Default flow")), steps=steps, actor=actor, is_default=True)
