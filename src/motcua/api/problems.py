@@ -52,7 +52,9 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        errors = [{"field": exc.field, "message": str(exc.message)}] if exc.field else None
+        request = context.get("request")
+        key = "parameter" if request is not None and request.method in ("GET", "HEAD") else "field"
+        errors = [{key: exc.field, "message": str(exc.message)}] if exc.field else None
         return problem_response(
             status_code=exc.status,
             code=exc.code,

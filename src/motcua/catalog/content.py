@@ -14,6 +14,9 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any, TypedDict
 
+from django.db import models
+from django.utils.translation import gettext as _
+
 from motcua.catalog.models import (
     ChannelOption,
     DocumentRequirement,
@@ -23,11 +26,14 @@ from motcua.catalog.models import (
     ProcedureVersion,
     ResultType,
 )
+from motcua.core.errors import InvalidInput
 from motcua.core.text import fold, nfc
 
 
 class FeeContent(TypedDict):
     amount_vnd: int | None
+    amount: str | None
+    currency: str
     is_free: bool
     understood: bool
     text: str
@@ -145,7 +151,14 @@ def read_content(version: ProcedureVersion) -> VersionContent:
                 "time_limit_text": c.time_limit_text,
                 "description": c.description,
                 "fees": [
-                    {"amount_vnd": f.amount_vnd, "is_free": f.is_free, "understood": f.understood, "text": f.text}
+                    {
+                        "amount_vnd": f.amount_vnd,
+                        "amount": _decimal_text(f.amount),
+                        "currency": f.currency,
+                        "is_free": f.is_free,
+                        "understood": f.understood,
+                        "text": f.text,
+                    }
                     for f in c.fees.order_by("order")
                 ],
             }
@@ -176,6 +189,40 @@ def read_content(version: ProcedureVersion) -> VersionContent:
     }
 
 
+_LENGTH_CHECKS: tuple[tuple[str, type[models.Model], str], ...] = (
+    ("", ProcedureVersion, "name"),
+    ("", ProcedureVersion, "decision_number"),
+    ("", ProcedureVersion, "levels_text"),
+    ("", ProcedureVersion, "kind"),
+    ("", ProcedureVersion, "source_url"),
+    ("channels", ChannelOption, "time_limit_text"),
+    ("documents", DocumentRequirement, "quantity_text"),
+    ("legal_basis", LegalBasis, "number"),
+    ("results", ResultType, "code"),
+)
+
+
+def check_content(content: VersionContent) -> None:
+    """Refuse content that the database would truncate or reject, naming the value (InvalidInput)."""
+    for collection, model, name in _LENGTH_CHECKS:
+        model_field = model._meta.get_field(name)
+        assert isinstance(model_field, models.CharField) and model_field.max_length is not None
+        limit = model_field.max_length
+        items: list[Any] = content[collection] if collection else [content]  # type: ignore[literal-required]
+        for index, item in enumerate(items):
+            value = item.get(name) or ""
+            if len(value) > limit:
+                where = f"{collection}[{index + 1}].{name}" if collection else name
+                raise InvalidInput(
+                    _("%(where)s has %(length)s characters; at most %(limit)s are allowed.")
+                    % {"where": where, "length": len(value), "limit": limit},
+                    field=where,
+                )
+    for name in content["fields"]:
+        if len(name) > 255:  # Field.name's max_length
+            raise InvalidInput(_("The field name “%(name)s…” is too long.") % {"name": name[:40]}, field="fields")
+
+
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -183,6 +230,7 @@ def _date(value: str | None) -> date | None:
 def write_content(version: ProcedureVersion, content: VersionContent) -> None:
     """Store `content` into a new (unsaved or draft) version and its children; the caller is atomic."""
     assert version.is_editable or version.pk is None, "published versions are immutable"
+    check_content(content)
     version.name = nfc(content["name"])
     version.decision_number = content["decision_number"]
     version.decision_date = _date(content["decision_date"])
@@ -227,12 +275,21 @@ def write_content(version: ProcedureVersion, content: VersionContent) -> None:
             description=channel["description"],
         )
         Fee.objects.bulk_create(
-            Fee(channel=option, order=i, **fee)
+            Fee(
+                channel=option,
+                order=i,
+                amount_vnd=fee["amount_vnd"],
+                # .get: content written before fees carried a currency has neither key.
+                amount=Decimal(str(fee.get("amount"))) if fee.get("amount") is not None else None,
+                currency=fee.get("currency") or "",
+                is_free=fee["is_free"],
+                understood=fee["understood"],
+                text=fee["text"],
+            )
             for i, fee in enumerate(channel["fees"])
         )
     DocumentRequirement.objects.bulk_create(
-        DocumentRequirement(version=version, order=i, **doc)
-        for i, doc in enumerate(content["documents"])
+        DocumentRequirement(version=version, order=i, **doc) for i, doc in enumerate(content["documents"])
     )
     LegalBasis.objects.bulk_create(
         LegalBasis(
@@ -245,10 +302,7 @@ def write_content(version: ProcedureVersion, content: VersionContent) -> None:
         )
         for i, b in enumerate(content["legal_basis"])
     )
-    ResultType.objects.bulk_create(
-        ResultType(version=version, order=i, **r)
-        for i, r in enumerate(content["results"])
-    )
+    ResultType.objects.bulk_create(ResultType(version=version, order=i, **r) for i, r in enumerate(content["results"]))
 
 
 def search_text(content: VersionContent, code: str) -> str:

@@ -83,8 +83,13 @@ class Procedure(models.Model):
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     # Denormalised from the version in force, for search and listing (filled by services).
-    name = models.CharField(_("name"), max_length=500, blank=True)
+    name = models.CharField(_("name"), max_length=1000, blank=True)
     search_text = models.TextField(editable=False, blank=True)
+    # Search columns (motcua.catalog.search, filled by search_index_update): folded words separated by
+    # single spaces, with a space at each end, so that " khai sinh" matches at a word start with LIKE.
+    name_words = models.TextField(editable=False, blank=True, default="")
+    search_words = models.TextField(editable=False, blank=True, default="")
+    agency_words = models.TextField(editable=False, blank=True, default="")
     popularity = models.PositiveIntegerField(
         _("popularity"), default=0, help_text=_("Dossiers received in the last year; used to rank search results.")
     )
@@ -95,6 +100,8 @@ class Procedure(models.Model):
         verbose_name = _("administrative procedure")
         verbose_name_plural = _("administrative procedures")
         ordering = ["code"]
+        # The order of a list without a search: its first page is read from here, not sorted.
+        indexes = [models.Index(fields=["-popularity", "code"], name="catalog_procedure_popular")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -114,8 +121,8 @@ class ProcedureVersion(models.Model):
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    # (a) name
-    name = models.CharField(_("name"), max_length=500)
+    # (a) name; the longest published name has 672 characters.
+    name = models.CharField(_("name"), max_length=1000)
     decision_number = models.CharField(_("publication decision"), max_length=200, blank=True)
     decision_date = models.DateField(_("publication decision date"), null=True, blank=True)
     levels = models.JSONField(
@@ -187,7 +194,13 @@ class ProcedureVersion(models.Model):
                 fields=["procedure"], condition=models.Q(status="published"), name="catalog_one_published_version"
             ),
         ]
-        indexes = [models.Index(fields=["procedure", "status", "effective_from"], name="catalog_version_in_force")]
+        indexes = [
+            # Covers the whole "in force on a day" test (selectors.versions_in_force_on), so that search
+            # checks it for thousands of procedures without reading the version rows.
+            models.Index(
+                fields=["procedure", "status", "effective_from", "effective_to"], name="catalog_version_in_force"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.procedure.code} v{self.number} ({self.get_status_display()})"
@@ -226,6 +239,9 @@ class Fee(models.Model):
     channel = models.ForeignKey(ChannelOption, on_delete=models.CASCADE, related_name="fees")
     order = models.PositiveSmallIntegerField(default=0)
     amount_vnd = models.PositiveBigIntegerField(_("amount (VND)"), null=True, blank=True)
+    # A few fees are set in another currency (consular and customs fees in USD): kept as stated.
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, help_text=_("ISO 4217, e.g. VND, USD."))
     is_free = models.BooleanField(_("free of charge"), default=False)
     understood = models.BooleanField(_("understood"), default=True)
     text = models.TextField(_("fee as published"), blank=True)
@@ -362,6 +378,10 @@ class FlowStep(models.Model):
     unit = models.CharField(
         _("organisational unit"), max_length=255, help_text=_("E.g. Bộ phận Một cửa, Phòng Tư pháp, Công an xã.")
     )
+    # Interlinked procedures hand a dossier to several agencies at once (e.g. the police register
+    # the residence while social insurance issues the health-insurance card, domain §4.1): such a
+    # step runs alongside the step before it, and the budget check counts the longer of the two.
+    parallel_with_previous = models.BooleanField(_("runs alongside the previous step"), default=False)
     budget_value = models.DecimalField(_("time budget"), max_digits=8, decimal_places=2)
     budget_unit = models.CharField(
         _("budget unit"),

@@ -99,6 +99,7 @@ class StepBudget:
     name: str
     value: Decimal
     unit: str
+    parallel_with_previous: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,10 @@ def budget_problems(steps: tuple[StepBudget, ...], limits: tuple[ChannelLimit, .
     problems: list[BudgetProblem] = []
     if not steps:
         return [BudgetProblem("flow_empty", str(_("A processing flow needs at least one step.")))]
+    # Steps run one after another, except a step marked parallel, which runs alongside the one
+    # before it: the total is the sum, over runs of parallel steps, of the longest step of each run.
     total = Decimal(0)
+    run_longest = Decimal(0)
     for step in steps:
         hours = in_working_hours(step.value, step.unit)
         if hours is None or hours <= 0:
@@ -123,7 +127,12 @@ def budget_problems(steps: tuple[StepBudget, ...], limits: tuple[ChannelLimit, .
                 )
             )
             continue
-        total += hours
+        if step.parallel_with_previous:
+            total += max(Decimal(0), hours - run_longest)
+            run_longest = max(run_longest, hours)
+        else:
+            total += hours
+            run_longest = hours
     for limit in limits:
         if limit.value is None or not limit.unit:
             problems.append(

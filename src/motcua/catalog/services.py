@@ -8,10 +8,12 @@ receipt).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 from django.db import transaction
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.models import Agency
 from motcua.catalog import rules
-from motcua.catalog.content import VersionContent, content_hash, read_content, search_text, write_content
+from motcua.catalog.content import FlagContent, VersionContent, content_hash, read_content, search_text, write_content
 from motcua.catalog.models import (
     CatalogChange,
     FlowStep,
@@ -29,6 +31,7 @@ from motcua.catalog.models import (
     ProcessingFlow,
     TimeUnit,
 )
+from motcua.catalog.search import search_index_update
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, InvalidInput
 
@@ -88,6 +91,7 @@ def _refresh_procedure(procedure: Procedure) -> None:
     procedure.name = current.name
     procedure.search_text = search_text(read_content(current), procedure.code)
     procedure.save(update_fields=["name", "search_text"])
+    search_index_update(procedure)
 
 
 def _next_number(procedure: Procedure) -> int:
@@ -134,7 +138,7 @@ def version_publish(
     missing = version_missing_components(version=version)
     if missing:
         raise IncompleteProcedure(missing)
-    day = effective_from or clock.now().date()
+    day = effective_from or clock.today()
     _publish(version, actor=actor, effective_from=day, user_id=user_id)
     _audit(procedure=version.procedure, version=version, action="published", actor=actor, effective_from=str(day))
     return version
@@ -220,31 +224,43 @@ class ImportOutcome:
 
 @transaction.atomic
 def procedure_import(
-    *, code: str, content: VersionContent, source_record: dict[str, Any], actor: str, source: str
+    *,
+    code: str,
+    content: VersionContent,
+    source_record: dict[str, Any],
+    actor: str,
+    source: str,
+    already_published: bool = True,
 ) -> ImportOutcome:
     """Create or amend the procedure `code` from imported content. Idempotent on content.
 
-    Identical content changes nothing. New content becomes a new version, published when complete
-    (it was published by the competent authority already), else kept as a draft for an operator
-    with the missing components recorded in its flags. One transaction per record: a record is
-    imported whole or not at all.
+    Identical content changes nothing; new content becomes a new version. A record of the national
+    database (`already_published`) was published by the competent authority: it is published here
+    as it is, even when incomplete, because citizens must find what the law says; the missing
+    components of Art 8(2) are recorded as `incomplete_*` flags, which operators see and QĐ 766
+    indicator 1.3 will count. Content that no authority published (a list row) stays a draft
+    until an operator completes it. One transaction per record: a record goes in whole or not at all.
     """
+    missing = tuple(rules.missing_components(facts_from_content(content)))
+    gaps: list[FlagContent] = [
+        {"code": f"incomplete_{m.value}", "detail": str(rules.COMPONENT_LABELS[m])} for m in missing
+    ]
+    content = {**content, "flags": [*content["flags"], *gaps]}
     procedure, created = Procedure.objects.select_for_update().get_or_create(code=code)
     digest = content_hash(content)
     latest = procedure.versions.order_by("-number").first()
     if latest is not None and latest.content_hash == digest:
-        return ImportOutcome(code, "unchanged", latest, latest.status == ProcedureVersion.Status.PUBLISHED, ())
+        return ImportOutcome(code, "unchanged", latest, latest.status == ProcedureVersion.Status.PUBLISHED, missing)
     if latest is not None and latest.status == ProcedureVersion.Status.DRAFT:
-        version = latest  # an earlier incomplete import: replace its content
+        version = latest  # an earlier import kept as a draft: replace its content
     else:
         version = ProcedureVersion(procedure=procedure, number=_next_number(procedure))
     version.source = source
     version.source_record = source_record
     write_content(version, content)
-    missing = tuple(version_missing_components(version=version))
-    published = False
-    if not missing:
-        today = clock.now().date()
+    published = already_published or not missing
+    if published:
+        today = clock.today()
         current = procedure.versions.filter(status=ProcedureVersion.Status.PUBLISHED).exclude(pk=version.pk).first()
         # An amendment imported on the day the previous version came into force starts the next day.
         day = (
@@ -253,7 +269,6 @@ def procedure_import(
             else (current.effective_from + timedelta(days=1))
         )
         _publish(version, actor=actor, effective_from=day)
-        published = True
     else:
         _refresh_procedure(procedure)
     result: ImportResult = "created" if created else "updated"
@@ -268,6 +283,24 @@ def procedure_import(
     return ImportOutcome(code, result, version, published, missing)
 
 
+def facts_from_content(content: VersionContent) -> rules.VersionFacts:
+    return rules.VersionFacts(
+        name=content["name"],
+        steps=tuple(content["steps"]),
+        channels=tuple(
+            rules.ChannelLimit(
+                c["channel"],
+                Decimal(c["time_limit_value"]) if c["time_limit_value"] is not None else None,
+                c["time_limit_unit"],
+            )
+            for c in content["channels"]
+        ),
+        document_count=len(content["documents"]),
+        applicants=tuple(content["applicants"]),
+        agency=content["implementing_agency"] or content["competent_agency"],
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class StepInput:
     name: str
@@ -275,6 +308,7 @@ class StepInput:
     unit: str
     budget_value: Decimal
     budget_unit: str
+    parallel_with_previous: bool = False
 
 
 def _channel_limits(version: ProcedureVersion, channel: str) -> tuple[rules.ChannelLimit, ...]:
@@ -302,7 +336,8 @@ def flow_save(
     so they may change on a published version; every change is audited.
     """
     problems = rules.budget_problems(
-        tuple(rules.StepBudget(s.name, s.budget_value, s.budget_unit) for s in steps), _channel_limits(version, channel)
+        tuple(rules.StepBudget(s.name, s.budget_value, s.budget_unit, s.parallel_with_previous) for s in steps),
+        _channel_limits(version, channel),
     )
     blocking = [p for p in problems if p.code != "limit_unknown"]
     if blocking:
@@ -320,6 +355,7 @@ def flow_save(
             unit=s.unit,
             budget_value=s.budget_value,
             budget_unit=s.budget_unit,
+            parallel_with_previous=s.parallel_with_previous,
         )
         for i, s in enumerate(steps)
     )
@@ -358,3 +394,80 @@ def flow_create_default(*, version: ProcedureVersion, actor: str) -> ProcessingF
         for step, budget in rules.default_flow(legal)
     ]
     return flow_save(version=version, name=str(_("Default flow")), steps=steps, actor=actor, is_default=True)
+
+
+def procedure_refresh(*, procedure: Procedure) -> None:
+    """Recompute the denormalised name and search text of a procedure (after a restore)."""
+    _refresh_procedure(procedure)
+
+
+def catalog_audit(
+    *, procedure: Procedure, version: ProcedureVersion | None, action: str, actor: str, **detail: Any
+) -> None:
+    """Append a catalogue change made by another module of this app (e.g. a restore)."""
+    _audit(procedure=procedure, version=version, action=action, actor=actor, **detail)
+
+
+REFERENCE_FLOWS = Path(__file__).resolve().parent / "data" / "reference-flows.json"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowLoadSummary:
+    saved: int
+    unchanged: int
+    missing_procedures: tuple[str, ...]
+    refused: tuple[str, ...]
+
+    def __str__(self) -> str:
+        text = f"{self.saved} saved, {self.unchanged} unchanged"
+        if self.missing_procedures:
+            text += f"; procedures not in the catalogue: {', '.join(self.missing_procedures)}"
+        if self.refused:
+            text += f"; refused: {'; '.join(self.refused)}"
+        return text
+
+
+def flows_load_reference(*, path: Path = REFERENCE_FLOWS, actor: str = "load-demo") -> FlowLoadSummary:
+    """Give the demo procedures their real flows (idempotent: an identical flow is left alone)."""
+    from motcua.catalog.selectors import version_in_force  # selectors import nothing from here
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    saved = unchanged = 0
+    missing: list[str] = []
+    refused: list[str] = []
+    for item in data["flows"]:
+        try:
+            version = version_in_force(code=item["code"])
+        except DomainError:
+            missing.append(item["code"])
+            continue
+        steps = [
+            StepInput(
+                s["name"],
+                s["role"],
+                s["unit"],
+                Decimal(s["budget"]),
+                s["unit_of_budget"],
+                bool(s.get("parallel_with_previous")),
+            )
+            for s in item["steps"]
+        ]
+        existing = version.flows.filter(agency__isnull=True, channel="").first()
+        if (
+            existing is not None
+            and existing.name == item["name"]
+            and [
+                (s.name, s.role, s.unit, s.budget_value, s.budget_unit, s.parallel_with_previous)
+                for s in existing.steps.order_by("order")
+            ]
+            == [(s.name, s.role, s.unit, s.budget_value, s.budget_unit, s.parallel_with_previous) for s in steps]
+        ):
+            unchanged += 1
+            continue
+        try:
+            flow_save(version=version, name=item["name"], steps=steps, actor=actor)
+        except FlowInvalid as exc:
+            refused.append(f"{item['code']}: {exc.message}")
+            continue
+        saved += 1
+    return FlowLoadSummary(saved, unchanged, tuple(missing), tuple(refused))

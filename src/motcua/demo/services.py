@@ -7,13 +7,18 @@ operator forces it knowingly, e.g. for a training server).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from motcua.catalog import services as catalog_services
+from motcua.catalog.importing import ImportSummary, import_files
 from motcua.core.errors import DomainError
+
+DEMO_PROCEDURES = Path(__file__).resolve().parent / "data" / "portal-procedures.jsonl.gz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +51,10 @@ def demo_load(*, force: bool = False) -> list[DemoLogin]:
             user.set_password(login.password)
             user.save()
     return list(DEMO_LOGINS)
+
+
+def demo_catalog_load() -> tuple[ImportSummary, catalog_services.FlowLoadSummary]:
+    """The real procedures of three ministries, and the real flows of the demo procedures. Idempotent."""
+    summary = import_files([DEMO_PROCEDURES], actor="load-demo", default_flows=True)
+    flows = catalog_services.flows_load_reference(actor="load-demo")
+    return summary, flows

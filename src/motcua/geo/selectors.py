@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core import clock
@@ -22,7 +21,7 @@ _MAX_SUCCESSION_DEPTH = 10
 
 
 def today() -> date:
-    return timezone.localdate(clock.now())
+    return clock.today()
 
 
 def valid_on(day: date, prefix: str = "") -> Q:

@@ -40,7 +40,16 @@ def content(name: str = "Đăng ký khai sinh", **overrides: Any) -> VersionCont
                 "time_limit_source": "explicit",
                 "time_limit_text": "Ngay trong ngày tiếp nhận hồ sơ",
                 "description": "",
-                "fees": [{"amount_vnd": 0, "is_free": True, "understood": True, "text": "Miễn phí"}],
+                "fees": [
+                    {
+                        "amount_vnd": 0,
+                        "amount": "0",
+                        "currency": "VND",
+                        "is_free": True,
+                        "understood": True,
+                        "text": "Miễn phí",
+                    }
+                ],
             },
             {
                 "channel": "online",
@@ -49,7 +58,16 @@ def content(name: str = "Đăng ký khai sinh", **overrides: Any) -> VersionCont
                 "time_limit_source": "explicit",
                 "time_limit_text": "Ngay trong ngày tiếp nhận hồ sơ",
                 "description": "",
-                "fees": [{"amount_vnd": 0, "is_free": True, "understood": True, "text": "Miễn phí"}],
+                "fees": [
+                    {
+                        "amount_vnd": 0,
+                        "amount": "0",
+                        "currency": "VND",
+                        "is_free": True,
+                        "understood": True,
+                        "text": "Miễn phí",
+                    }
+                ],
             },
         ],
         "documents": [

@@ -64,3 +64,34 @@ def test_a_step_without_budget_is_refused() -> None:
     with pytest.raises(services.FlowInvalid) as error:
         services.flow_save(version=version, name="x", steps=steps, actor="test")
     assert error.value.problems[0].code == "step_budget_invalid"
+
+
+def test_parallel_steps_count_once_the_longest() -> None:
+    # 2.000986: the police register the residence (15 days) while social insurance issues the card
+    # (10 days); the interlinked limit is 20 working days = 160 working hours.
+    channels = factories.content()["channels"][:1]
+    channels[0]["time_limit_value"] = "20"
+    version = factories.procedure("2.000986", "Liên thông khai sinh, thường trú, BHYT", channels=channels)
+    steps = [
+        services.StepInput("Tiếp nhận", "receiving_officer", "Bộ phận Một cửa", Decimal(2), "working_hours"),
+        services.StepInput("Đăng ký khai sinh", "specialist", "Tư pháp - hộ tịch", Decimal(6), "working_hours"),
+        services.StepInput(
+            "Chuyển hồ sơ liên thông", "receiving_officer", "Bộ phận Một cửa", Decimal(1), "working_days"
+        ),
+        services.StepInput("Đăng ký thường trú", "coordinating_agency", "Công an cấp xã", Decimal(15), "working_days"),
+        services.StepInput(
+            "Cấp thẻ BHYT",
+            "coordinating_agency",
+            "Bảo hiểm xã hội",
+            Decimal(10),
+            "working_days",
+            parallel_with_previous=True,
+        ),
+        services.StepInput("Trả kết quả", "returning_officer", "Bộ phận Một cửa", Decimal(1), "working_days"),
+    ]
+    flow = services.flow_save(version=version, name="Liên thông", steps=steps, actor="test")
+    assert flow.steps.filter(parallel_with_previous=True).count() == 1
+    # Sequentially the same steps would take 2 + 6 + 8 + 120 + 80 + 8 = 224 h > 160 h.
+    sequential = [services.StepInput(s.name, s.role, s.unit, s.budget_value, s.budget_unit) for s in steps]
+    with pytest.raises(services.FlowInvalid, match="224 working hours"):
+        services.flow_save(version=version, name="Tuần tự", steps=sequential, actor="test")

@@ -32,7 +32,8 @@ def test_importing_the_same_content_twice_changes_nothing() -> None:
     assert CatalogChange.objects.count() == changes
 
 
-def test_an_incomplete_import_stays_a_draft_naming_what_is_missing() -> None:
+def test_an_incomplete_record_of_the_national_database_is_published_with_its_gaps_flagged() -> None:
+    # Published by the competent authority: citizens must find it; the gaps feed indicator 1.3.
     outcome = services.procedure_import(
         code="1.000001",
         content=factories.content("Thủ tục thiếu", documents=[], applicants=[]),
@@ -40,11 +41,25 @@ def test_an_incomplete_import_stays_a_draft_naming_what_is_missing() -> None:
         actor="test",
         source="portal_import",
     )
-    assert outcome.version.status == ProcedureVersion.Status.DRAFT
+    assert outcome.version.status == ProcedureVersion.Status.PUBLISHED
     assert set(outcome.missing) == {Component.DOCUMENTS, Component.APPLICANTS}
+    assert {f["code"] for f in outcome.version.flags} == {"incomplete_d_documents", "incomplete_e_applicants"}
+
+
+def test_an_incomplete_draft_cannot_be_published_and_says_what_is_missing() -> None:
+    outcome = services.procedure_import(
+        code="1.000001",
+        content=factories.content("Thủ tục thiếu", documents=[], applicants=[]),
+        source_record={},
+        actor="test",
+        source="operator",
+        already_published=False,
+    )
+    assert outcome.version.status == ProcedureVersion.Status.DRAFT
     with pytest.raises(services.IncompleteProcedure) as error:
         services.version_publish(version=outcome.version, actor="operator")
     assert "(d)" in str(error.value.message) and "(e)" in str(error.value.message)
+    assert error.value.missing == [Component.DOCUMENTS, Component.APPLICANTS]
 
 
 def test_a_time_limit_without_unit_is_not_a_time_limit() -> None:

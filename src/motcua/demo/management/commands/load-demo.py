@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from motcua.core.errors import DomainError
-from motcua.demo.services import demo_load
+from motcua.demo.services import demo_catalog_load, demo_load
 
 
 class Command(BaseCommand):
@@ -19,4 +19,7 @@ class Command(BaseCommand):
             logins = demo_load(force=options["force"])
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
+        summary, flows = demo_catalog_load()
+        self.stdout.write("Procedure catalogue: " + "; ".join(summary.lines()[:2]))
+        self.stdout.write(f"Reference processing flows: {flows}")
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {len(logins)} accounts."))

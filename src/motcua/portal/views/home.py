@@ -1,4 +1,4 @@
-"""Public pages. Interface layer: reads through selectors, writes through services."""
+"""The home page and the health check."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from motcua.portal.forms import ProcedureSearchForm
+
 
 def home_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    # Unbound: the home page only offers the search box, which submits to the procedure list.
+    return render(request, "portal/home.html", {"form": ProcedureSearchForm()})
 
 
 def health_view(request: HttpRequest) -> JsonResponse:
