@@ -23,7 +23,8 @@ The rules:
    misses add only noise. A typo match is a name whose pg_trgm `strict_word_similarity` to the
    query is at least `TYPO_THRESHOLD` ("dang ki khai sin" against "dang ky khai sinh": 0.65). At
    most `TYPO_LIMIT` are kept, the most similar first.
-5. Within a tier: the more popular first (dossiers received in the last year), then by code.
+5. Within a tier: the shorter name first (the query covers more of it; a leading "Thủ tục" is
+   ignored), then the more popular (dossiers received in the last year), then by code.
 
 How each database finds the candidates:
 
@@ -73,6 +74,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from motcua.catalog import selectors
@@ -126,6 +128,13 @@ def words_column(text: str) -> str:
     """The stored form of a search column: folded words between single spaces, padded with one."""
     found = words(text)
     return f" {' '.join(found)} " if found else ""
+
+
+def ranking_name(name: str) -> str:
+    """The name as ranking compares it: without the generic label "Thủ tục" that a third of the
+    published names start with ("Thủ tục đăng ký khai sinh" ranks as "đăng ký khai sinh")."""
+    folded = fold(name)
+    return name.split(None, 2)[2] if folded.startswith("thu tuc ") and len(name.split(None, 2)) == 3 else name
 
 
 def today() -> date:
@@ -487,7 +496,7 @@ def procedure_search(
     tier = _tier(query)
     # Counting stops at TYPO_TIER_BELOW: a common query does not pay for a full count here.
     if base.filter(exact_where).order_by()[:TYPO_TIER_BELOW].count() >= TYPO_TIER_BELOW:
-        return _listed(base.filter(exact_where).alias(tier=tier).order_by("tier", "-popularity", "code"))
+        return _listed(base.filter(exact_where).alias(tier=tier, name_length=Length("name_words")).order_by(*_RANKING))
 
     # The typo matches are found once, here, rather than inside the count and the page queries.
     if connection.vendor == "postgresql":
@@ -506,9 +515,15 @@ def procedure_search(
     typo = Q(pk__in=[pk for pk, _ in scores])
     return _listed(
         base.filter(exact_where | typo)
-        .alias(tier=tier, typo_score=score)
-        .order_by("tier", "-typo_score", "-popularity", "code")
+        .alias(tier=tier, typo_score=score, name_length=Length("name_words"))
+        .order_by("tier", "name_length", "-typo_score", *_RANKING[2:])
     )
+
+
+# Within a tier the shorter name is the closer match: the query covers more of it ("khai sinh"
+# covers more of "đăng ký khai sinh" than of "đăng ký khai sinh có yếu tố nước ngoài"); then the
+# more popular, then the code, so that the order is total and pages never overlap.
+_RANKING = ("tier", "name_length", "-popularity", "code")
 
 
 def _listed(results: QuerySet[Procedure]) -> QuerySet[Procedure]:
@@ -530,7 +545,7 @@ def procedure_search_tiers(results: QuerySet[Procedure], q: str) -> dict[str, Ti
 def _columns(procedure: Procedure, version: ProcedureVersion | None) -> dict[str, str]:
     agencies = [version.implementing_agency, version.competent_agency] if version is not None else []
     return {
-        "name_words": words_column(procedure.name),
+        "name_words": words_column(ranking_name(procedure.name)),
         "search_words": words_column(procedure.search_text),
         # Usually the same agency twice: index it once.
         "agency_words": words_column(" ".join(dict.fromkeys(a for a in agencies if a))),

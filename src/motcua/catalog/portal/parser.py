@@ -22,6 +22,7 @@ Rules the importer and the curators rely on:
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import unicodedata
@@ -1512,12 +1513,15 @@ def _collect(result: tuple[_T, tuple[Flag, ...]], flags: list[Flag]) -> _T:
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, object] | RecordRejected]]:
-    """(line number, record) for each non-blank line; a rejection for a line that is not a JSON object.
+    """(line number, record) for each non-blank line of a .jsonl or .jsonl.gz file; a rejection for a
+    line that is not a JSON object.
 
     Bytes that are not UTF-8 are replaced by U+FFFD (parse_record then flags the record), so one
     bad byte does not lose a record.
     """
-    with Path(path).open("rb") as handle:
+    source = Path(path)
+    # The demo ships the records gzip-compressed (motcua/demo/data/portal-procedures.jsonl.gz).
+    with gzip.open(source, "rb") if source.suffix == ".gz" else source.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             line = raw.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
             if not line:

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from motcua.catalog import exchange, selectors
 from motcua.catalog.importing import import_files
 from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.catalog.search import procedure_search
 from motcua.catalog.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,14 @@ def test_importing_the_three_shared_files_twice_gives_the_same_catalog() -> None
     assert any(f["code"] == "incomplete_dd_time_limit" for f in birth.flags)
     # The record states its afternoon cut-off ("nếu tiếp nhận hồ sơ sau 15 giờ").
     assert birth.same_day_cutoff is not None and birth.same_day_cutoff.hour == 15
+
+    # Search over the real catalogue (issue #3): folded, ranked.
+    found = [p.code for p in procedure_search(q="khai sinh")]
+    assert found[0] == "1.001193"
+    assert {"2.000986", "2.001023"} <= set(found)
+    assert procedure_search(q="thuong tru")[0].code == "1.004222"
+    assert [p.code for p in procedure_search(q="1.004222")] == ["1.004222"]
+    assert procedure_search(q="Đăng ký khai tử")[0].code == "1.000656"
 
 
 def _write_jsonl(path: Path, lines: list[str]) -> Path:
