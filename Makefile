@@ -82,6 +82,7 @@ test: check pytest
 bench: install
 	$(BIN)/python -m bench.calendar_due_dates --write
 	$(BIN)/python -m bench.catalog_search --write
+	$(BIN)/python -m bench.catalog_import --write
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from motcua.catalog import exchange, selectors
 from motcua.catalog.importing import import_files
@@ -34,7 +35,7 @@ def _export() -> list[dict[str, Any]]:
 
 @needs_shared
 @pytest.mark.slow
-def test_importing_the_three_shared_files_twice_gives_the_same_catalog() -> None:
+def test_importing_the_three_shared_files_twice_gives_the_same_catalog(client: Client) -> None:
     first = import_files(SHARED_FILES, actor="test")
     assert (first.records, first.created, len(first.rejected)) == (1316, 1316, 0)
     assert first.published == 1316
@@ -75,6 +76,12 @@ def test_importing_the_three_shared_files_twice_gives_the_same_catalog() -> None
     assert procedure_search(q="thuong tru")[0].code == "1.004222"
     assert [p.code for p in procedure_search(q="1.004222")] == ["1.004222"]
     assert procedure_search(q="Đăng ký khai tử")[0].code == "1.000656"
+
+    # What people see: the procedure pages as published (issue #3, "done when").
+    page = client.get("/thu-tuc/1.004222/").content.decode()
+    assert "7 ngày làm việc" in page and "10.000 đồng" in page
+    group = client.get("/thu-tuc/2.000986/").content.decode()
+    assert all(code in group for code in ("KQ.G01.000065", "KQ.G15.000031", "KQ.G18.000047"))
 
 
 def _write_jsonl(path: Path, lines: list[str]) -> Path:
