@@ -80,8 +80,8 @@ def test_importing_the_three_shared_files_twice_gives_the_same_catalog(client: C
     # What people see: the procedure pages as published (issue #3, "done when").
     page = client.get("/thu-tuc/1.004222/").content.decode()
     assert "7 ngày làm việc" in page and "10.000 đồng" in page
-    group = client.get("/thu-tuc/2.000986/").content.decode()
-    assert all(code in group for code in ("KQ.G01.000065", "KQ.G15.000031", "KQ.G18.000047"))
+    group_page = client.get("/thu-tuc/2.000986/").content.decode()
+    assert all(code in group_page for code in ("KQ.G01.000065", "KQ.G15.000031", "KQ.G18.000047"))
 
 
 def _write_jsonl(path: Path, lines: list[str]) -> Path:
