@@ -7,6 +7,7 @@ the national exchange axis (domain.md §9.3).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -19,7 +20,8 @@ from motcua.geo.models import AdministrativeUnit
 # Quyết định 09/2025/QĐ-TTg: V1V2V3.Z1Z2.Y1Y2.MX1X2, where MX1X2 is the level-1 agency (G.. ministries,
 # H.. provincial People's Committees), Y1Y2 level 2, Z1Z2 level 3, V1V2V3 level 4; 000.00.00.G09 is a
 # ministry itself, 000.00.04.G18 one of its level-2 units.
-AGENCY_CODE_PATTERN = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}\Z"
+# [0-9], not \d: \d would also accept other scripts' digits (e.g. Arabic-Indic).
+AGENCY_CODE_PATTERN = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}\Z"
 
 agency_code_validator = RegexValidator(
     regex=AGENCY_CODE_PATTERN,
@@ -142,3 +144,49 @@ class Agency(models.Model):
                 raise ValidationError({"parent": _("An agency cannot be placed under one of its own units.")})
             ancestor = ancestor.parent
         raise ValidationError({"parent": _("The chain of parent agencies is too deep.")})
+
+
+class OfficerRole(models.TextChoices):
+    """Who does what in a one-stop procedure (domain §2.2)."""
+
+    RECEIVING_OFFICER = "receiving_officer", _("One-stop receiving officer")
+    SPECIALIST = "specialist", _("Specialist")
+    UNIT_LEADER = "unit_leader", _("Unit leader")
+    AGENCY_LEADER = "agency_leader", _("Agency leader")
+    CLERK = "clerk", _("Clerk")
+    RETURNING_OFFICER = "returning_officer", _("Returning officer")
+    AGENCY_ADMINISTRATOR = "agency_administrator", _("Agency administrator")
+
+
+class Officer(models.Model):
+    """A civil servant of one agency, in one organisational unit, with one or more roles.
+
+    Every action on a dossier is recorded with the officer, the unit and the role it was done in;
+    what an officer may see and do is decided from these (dossiers.policies).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="officer")
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="officers")
+    unit = models.CharField(
+        _("organisational unit"), max_length=255, help_text=_("E.g. Bộ phận Một cửa, Phòng Tư pháp, Công an xã.")
+    )
+    full_name = models.CharField(_("full name"), max_length=255)
+    position = models.CharField(_("position"), max_length=255, blank=True)
+    roles = models.JSONField(_("roles"), default=list, help_text=_("One or more of the officer roles."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("officer")
+        verbose_name_plural = _("officers")
+        ordering = ["agency__code", "full_name"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.unit}, {self.agency.code})"
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def clean(self) -> None:
+        roles = self.roles
+        if not isinstance(roles, list) or not roles or any(r not in OfficerRole.values for r in roles):
+            raise ValidationError({"roles": _("Choose one or more of the officer roles.")})

@@ -102,6 +102,15 @@ def skipped_runs(explanation: Explanation) -> list[SkippedRun]:
     ]
 
 
+def not_counted_lines(explanation: Explanation) -> list[str]:
+    """One sentence per run of days not counted, e.g. "Not counted: 16/02–20/02/2026 (public holiday: …)"."""
+    lines = []
+    for run in skipped_runs(explanation):
+        span = format_day(run.first) if run.first == run.last else f"{run.first:%d/%m}–{run.last:%d/%m/%Y}"
+        lines.append(_("Not counted: %(span)s (%(reason)s).") % {"span": span, "reason": run.reason})
+    return lines
+
+
 def explanation_lines(explanation: Explanation) -> list[str]:
     """The explanation as short sentences, in the active language."""
     lines = [
@@ -109,9 +118,7 @@ def explanation_lines(explanation: Explanation) -> list[str]:
         capfirst(_shift_text(explanation)) + ".",
         _("Time limit: %(amount)s.") % {"amount": amount_text(explanation.unit, explanation.amount)},
     ]
-    for run in skipped_runs(explanation):
-        span = format_day(run.first) if run.first == run.last else f"{run.first:%d/%m}–{run.last:%d/%m/%Y}"
-        lines.append(_("Not counted: %(span)s (%(reason)s).") % {"span": span, "reason": run.reason})
+    lines += not_counted_lines(explanation)
     for status in explanation.extra_working_days:
         lines.append(
             _("Counted: %(day)s (%(reason)s).") % {"day": format_day(status.day), "reason": day_reason(status)}

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "motcua.identity",
     "motcua.calendars",
     "motcua.catalog",
+    "motcua.dossiers",
     "motcua.api",
     "motcua.portal",
     "motcua.demo",
@@ -152,6 +153,10 @@ TASKS = {
         )
     }
 }
+
+# Format of dossier codes (domain §2.5): Thông tư 01/2018/TT-VPCP Art 19, or the provisional shape
+# seen in a 2026 sync sample (Thông tư 03/2025/TT-VPCP not yet confirmed). See dossiers/numbering.py.
+DOSSIER_CODE_FORMAT = env_choice("DOSSIER_CODE_FORMAT", "tt01_2018", ("tt01_2018", "tt03_2025_sample"))
 
 # Working-day calendar: how long a process keeps a compiled calendar before re-checking the
 # database revision (seconds). See motcua.calendars.selectors.

@@ -1,0 +1,236 @@
+"""Dossiers (hồ sơ) under the one-stop mechanism: the aggregate, its clock and its history.
+
+A dossier is always a dossier of one pinned procedure version (the version in force when it was
+submitted, domain §0.2). Three organisations are kept apart (domain §2.1, Nghị định 118/2025
+non-geographical receipt): where it was received, the agency competent to decide, and the agency
+currently handling it. It may be one child of a composite dossier spanning agencies (interlinked
+procedure groups, domain §4). Nothing here is edited in place except the current state and the
+denormalised dates; every change appends a `HistoryEntry` chained by hash to the previous one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from motcua.agencies.models import Agency, Officer
+from motcua.catalog.models import Channel, ProcedureVersion
+from motcua.dossiers.numbering import DossierCodeSequence
+from motcua.dossiers.workflow import STATE_LABELS, State
+
+__all__ = ["Apology", "Dossier", "DossierCodeSequence", "HistoryEntry", "Pause", "ResultDocument", "Step"]
+
+STATE_CHOICES = [(state.value, label) for state, label in STATE_LABELS.items()]
+
+
+class ApplicantKind(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    BUSINESS = "business", _("Business or organisation")
+
+
+class Dossier(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Assigned at receipt (Thông tư 01/2018/TT-VPCP Art 19); empty while only submitted.
+    code = models.CharField(_("dossier code"), max_length=64, unique=True, null=True, blank=True)
+    procedure_version = models.ForeignKey(
+        ProcedureVersion, verbose_name=_("procedure version"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    procedure_code = models.CharField(_("procedure code"), max_length=32, db_index=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    state = models.CharField(_("state"), max_length=32, choices=STATE_CHOICES, default=State.SUBMITTED)
+    status_code = models.PositiveSmallIntegerField(_("national status code"), default=1)
+    # Bumped by every change: two officers acting on the same version of a dossier cannot both win.
+    revision = models.PositiveIntegerField(default=0)
+
+    applicant_kind = models.CharField(
+        _("applicant"), max_length=16, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
+    )
+    applicant_name = models.CharField(_("applicant's name"), max_length=255)
+    applicant_id_number = models.CharField(_("personal ID number or tax code"), max_length=20, db_index=True)
+    applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("e-mail"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=500, blank=True)
+    summary = models.TextField(_("summary of the request"), blank=True)
+    form_data = models.JSONField(_("form data"), default=dict, blank=True)
+
+    receiving_agency = models.ForeignKey(
+        Agency, verbose_name=_("receiving agency"), on_delete=models.PROTECT, related_name="received_dossiers"
+    )
+    competent_agency = models.ForeignKey(
+        Agency, verbose_name=_("competent agency"), on_delete=models.PROTECT, related_name="decided_dossiers"
+    )
+    handling_agency = models.ForeignKey(
+        Agency, verbose_name=_("handling agency"), on_delete=models.PROTECT, related_name="handled_dossiers"
+    )
+    composite = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parts",
+        help_text=_("The interlinked dossier this one belongs to (birth + residence + health insurance…)."),
+    )
+
+    submitted_at = models.DateTimeField(_("submitted at"))
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    # The statutory due moment, recomputed from its inputs (deadlines.py); never edited by hand.
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
+    # The appointment given to the applicant: the due moment, or a new one after an apology.
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("result ready at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    supplement_requests = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
+    # QĐ 766: late if finished after the due moment, whatever new appointment was given, or if a
+    # second supplement was requested (domain §2.6). Set by the services, read by indicators.
+    is_late = models.BooleanField(_("late"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        indexes = [
+            models.Index(fields=["handling_agency", "state"], name="dossiers_agency_state"),
+            # Used by the deadline sweeper and the overdue queues: open dossiers by due moment.
+            models.Index(
+                fields=["due_at"],
+                name="dossiers_open_due",
+                condition=models.Q(closed_at__isnull=True, due_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"({self.uuid})"
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+
+class Pause(models.Model):
+    """A period during which the statutory clock stood still (a supplement request)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="pauses")
+    reason = models.CharField(max_length=40)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at or '…'}"
+
+
+class SupplementRequest(models.Model):
+    """What is missing per document, with the reason (Nghị định 63/2010 Art 18(5): in writing, with reasons)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="supplement_requests_made")
+    number = models.PositiveSmallIntegerField()
+    items = models.JSONField(default=list)  # [{"document": name, "reason": text}]
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} #{self.number}"
+
+
+class Apology(models.Model):
+    """An apology letter with the reason and a new appointment, issued before the due moment
+    (Nghị quyết 131/NQ-CP; domain §2.6), with the explanation to the head of the agency."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="apologies")
+    reason = models.TextField()
+    explanation_to_head = models.TextField()
+    previous_appointment_at = models.DateTimeField()
+    new_appointment_at = models.DateTimeField()
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.issued_at:%Y-%m-%d} → {self.new_appointment_at:%Y-%m-%d %H:%M}"
+
+
+class Step(models.Model):
+    """One row of the process control slip: a hand-over to a unit or person, with its due moment."""
+
+    class Outcome(models.TextChoices):
+        EARLY = "early", _("Early")
+        ON_TIME = "on_time", _("On time")
+        LATE = "late", _("Late")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=255)
+    role = models.CharField(max_length=32)
+    unit = models.CharField(max_length=255)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    handed_over_by = models.ForeignKey(Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "order"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "order"], name="dossiers_step_order_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.order}. {self.name}"
+
+
+class ResultDocument(models.Model):
+    """A result of the dossier, numbered `<dossier code>-KQn`, with the result type it delivers."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="results")
+    code = models.CharField(max_length=80, unique=True)
+    name = models.CharField(max_length=500)
+    result_type_code = models.CharField(max_length=40, blank=True)
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class HistoryEntry(models.Model):
+    """Append-only, hash-chained history of a dossier (who, which unit, when, from → to, why).
+
+    `hash` = SHA-256 of the previous entry's hash and this entry's canonical content, so changing,
+    removing or reordering any entry breaks every later hash (`motcua verify-history`).
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="history")
+    sequence = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    actor = models.CharField(max_length=255)
+    actor_role = models.CharField(max_length=32, blank=True)
+    actor_unit = models.CharField(max_length=255, blank=True)
+    actor_agency = models.CharField(max_length=32, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["dossier", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "sequence"], name="dossiers_history_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.sequence} {self.action} {self.from_state}→{self.to_state}"
