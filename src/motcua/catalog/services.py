@@ -98,10 +98,12 @@ def _next_number(procedure: Procedure) -> int:
     return int(procedure.versions.aggregate(n=Max("number"))["n"] or 0) + 1
 
 
-def _publish(version: ProcedureVersion, *, actor: str, effective_from: date, user_id: int | None = None) -> None:
+def _publish(version: ProcedureVersion, *, actor: str, effective_from: date | None, user_id: int | None = None) -> None:
     procedure = version.procedure
     previous = procedure.versions.filter(status=ProcedureVersion.Status.PUBLISHED).exclude(pk=version.pk).first()
     if previous is not None:
+        if effective_from is None:
+            raise InvalidInput(_("An amendment needs the date it comes into force."), field="effective_from")
         if previous.effective_from and effective_from <= previous.effective_from:
             raise InvalidInput(
                 _("The new version must come into force after the current one (from %(day)s).")
@@ -262,12 +264,15 @@ def procedure_import(
     if published:
         today = clock.today()
         current = procedure.versions.filter(status=ProcedureVersion.Status.PUBLISHED).exclude(pk=version.pk).first()
-        # An amendment imported on the day the previous version came into force starts the next day.
-        day = (
-            today
-            if current is None or current.effective_from is None or current.effective_from < today
-            else (current.effective_from + timedelta(days=1))
-        )
+        day: date | None
+        if current is None:
+            # The first version we hear of was in force before it reached us; the records do not say
+            # since when, so the start stays unknown rather than becoming the day of the import.
+            day = None
+        elif current.effective_from is None or current.effective_from < today:
+            day = today
+        else:  # an amendment imported on the day the previous version came into force
+            day = current.effective_from + timedelta(days=1)
         _publish(version, actor=actor, effective_from=day)
     else:
         _refresh_procedure(procedure)

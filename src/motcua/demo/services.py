@@ -31,6 +31,13 @@ class DemoLogin:
 
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("admin", "motcua-demo-2026", "operator (superuser): catalog, reference data, calendars", "/admin/"),
+    DemoLogin("motcua", "motcua-demo-2026", "one-stop receiving officer, Phường Sài Gòn centre", "/api/v1/dossiers"),
+    DemoLogin("chuyenvien", "motcua-demo-2026", "specialist, Công an phường Sài Gòn", "/api/v1/dossiers"),
+    DemoLogin("truongdoi", "motcua-demo-2026", "unit leader, Công an phường Sài Gòn", "/api/v1/dossiers"),
+    DemoLogin("lanhdao", "motcua-demo-2026", "agency leader, Công an phường Sài Gòn", "/api/v1/dossiers"),
+    DemoLogin("vanthu", "motcua-demo-2026", "clerk, Công an phường Sài Gòn", "/api/v1/dossiers"),
+    DemoLogin("traketqua", "motcua-demo-2026", "returning officer, Phường Sài Gòn centre", "/api/v1/dossiers"),
+    DemoLogin("quantri", "motcua-demo-2026", "agency administrator, Công an phường Sài Gòn", "/admin/"),
 )
 
 
@@ -44,7 +51,7 @@ def demo_load(*, force: bool = False) -> list[DemoLogin]:
         raise DemoRefused(_("Demo accounts have published passwords: set DEBUG=true or pass --force."))
     user_model = get_user_model()
     with transaction.atomic():
-        for login in DEMO_LOGINS:
+        for login in DEMO_LOGINS[:1]:  # the operator; officers are created with their agency below
             user, _created = user_model.objects.get_or_create(username=login.username)
             user.is_staff = True
             user.is_superuser = True

@@ -328,6 +328,9 @@ def validity_text(*, number: int, effective_from: date | None, effective_to: dat
             "number": number,
             "start": f"{effective_from:%d/%m/%Y}",
         }
+    if effective_to:
+        # A first version imported from the national database: its start was not published.
+        return _("Version %(number)s, in force until %(end)s") % {"number": number, "end": f"{effective_to:%d/%m/%Y}"}
     return _("Version %(number)s") % {"number": number}
 
 

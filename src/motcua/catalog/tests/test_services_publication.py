@@ -85,15 +85,16 @@ def test_an_amendment_is_a_new_version_and_the_old_one_stays_pinned() -> None:
         services.version_create_draft(procedure=v1.procedure, actor="operator")
     changed = factories.content(name="Đăng ký khai sinh (sửa đổi)")
     services.version_update_draft(version=draft, content=changed, actor="operator")
-    assert v1.effective_from is not None
-    in_force_from = v1.effective_from + timedelta(days=10)
+    # An imported first version has no known start: it was in force before it reached us.
+    assert v1.effective_from is None
+    in_force_from = date(2026, 3, 1)
     services.version_publish(version=draft, actor="operator", effective_from=in_force_from)
 
     v1.refresh_from_db()
     assert v1.status == ProcedureVersion.Status.AMENDED
     assert v1.effective_to == in_force_from - timedelta(days=1)
     # A dossier received before the amendment pins version 1, after it version 2.
-    assert selectors.version_in_force(code="1.001193", at=v1.effective_from).number == 1
+    assert selectors.version_in_force(code="1.001193", at=date(2026, 1, 15)).number == 1
     assert selectors.version_in_force(code="1.001193", at=in_force_from).number == 2
     assert selectors.version_in_force(code="1.001193", at=in_force_from).name == "Đăng ký khai sinh (sửa đổi)"
 
@@ -106,8 +107,7 @@ def test_a_published_version_cannot_be_edited() -> None:
 
 def test_abolition_ends_the_version_in_force() -> None:
     v1 = factories.procedure()
-    assert v1.effective_from is not None
-    last_day = v1.effective_from + timedelta(days=30)
+    last_day = date(2026, 6, 30)
     services.procedure_abolish(procedure=v1.procedure, actor="op", effective_to=last_day, reason="Quyết định 1/QĐ")
     assert selectors.version_in_force(code="1.001193", at=last_day).pk == v1.pk
     with pytest.raises(NotFound):

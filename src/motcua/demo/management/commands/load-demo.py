@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from motcua.core.errors import DomainError
+from motcua.demo.dossiers import demo_dossiers_load
 from motcua.demo.services import demo_catalog_load, demo_load
 
 
@@ -22,4 +23,6 @@ class Command(BaseCommand):
         summary, flows = demo_catalog_load()
         self.stdout.write("Procedure catalogue: " + "; ".join(summary.lines()[:2]))
         self.stdout.write(f"Reference processing flows: {flows}")
+        created = demo_dossiers_load()
+        self.stdout.write(f"Demo dossiers created: {created} (officers of every role, dossiers in every state)")
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {len(logins)} accounts."))
