@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run serve worker test check pytest lint typecheck layers migrations-check schema schema-check messages bench clean
+.PHONY: install run serve worker sweeper test check pytest lint typecheck layers migrations-check schema schema-check messages bench clean
 
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -32,6 +32,7 @@ run: install
 	@$(BIN)/motcua demo-info --url http://$(HOST):$(PORT)/
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/motcua db_worker --interval 1 --no-reload & \
+	  $(BIN)/motcua deliver-events --loop --interval 2 & \
 	  $(BIN)/motcua runserver --noreload $(HOST):$(PORT)
 
 # Production serving: granian (WSGI) with static files collected; the worker runs as `make worker`.
@@ -42,6 +43,10 @@ serve: install
 
 worker: install
 	$(BIN)/motcua db_worker
+
+# Delivers domain events whose job was lost (a crash right after a commit); run one or more.
+sweeper: install
+	$(BIN)/motcua deliver-events --loop
 
 lint: install
 	$(BIN)/ruff check src bench tests conftest.py

@@ -154,6 +154,11 @@ TASKS = {
     }
 }
 
+# Domain events (core.events, ADR 0006): attempts before a delivery is marked failed, and how long a
+# worker holds a claimed delivery before another may take it back.
+EVENTS_MAX_ATTEMPTS = env_int("EVENTS_MAX_ATTEMPTS", 10, minimum=1)
+EVENTS_LEASE_SECONDS = env_int("EVENTS_LEASE_SECONDS", 300, minimum=10)
+
 # Format of dossier codes (domain §2.5): Thông tư 01/2018/TT-VPCP Art 19, or the provisional shape
 # seen in a 2026 sync sample (Thông tư 03/2025/TT-VPCP not yet confirmed). See dossiers/numbering.py.
 DOSSIER_CODE_FORMAT = env_choice("DOSSIER_CODE_FORMAT", "tt01_2018", ("tt01_2018", "tt03_2025_sample"))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from motcua.core.events import publish
+from motcua.dossiers.events import DossierChanged
 from motcua.dossiers.models import Dossier, HistoryEntry
 
 
@@ -91,6 +93,26 @@ def append(
     )
     entry.hash = _hash(entry.previous_hash, entry)
     entry.save()
+    # Every history entry is also a domain event, in the same transaction (the outbox), so that no
+    # change is recorded without its event, nor an event sent for a change that rolled back.
+    publish(
+        DossierChanged(
+            dossier_uuid=str(dossier.uuid),
+            dossier_code=dossier.code,
+            procedure_code=dossier.procedure_code,
+            action=str(action),
+            from_state=str(from_state),
+            to_state=str(to_state),
+            status_code=dossier.status_code,
+            at=at,
+            history_sequence=entry.sequence,
+            due_at=dossier.due_at,
+            appointment_at=dossier.appointment_at,
+            is_late=dossier.is_late,
+        ),
+        aggregate_type="dossier",
+        aggregate_id=str(dossier.uuid),
+    )
     return entry
 
 

@@ -16,6 +16,7 @@ from motcua.agencies.models import Agency, AgencyKind, AgencyLevel, Officer
 from motcua.calendars import services as calendar_services
 from motcua.calendars.selectors import calendar_cache_clear
 from motcua.catalog.tests import factories
+from motcua.core.models import OutboxEvent
 from motcua.dossiers import history, services
 from motcua.dossiers.models import HistoryEntry, Step
 from motcua.dossiers.workflow import State
@@ -188,6 +189,11 @@ def test_a_birth_registration_from_receipt_to_return(setting: dict[str, object])
         "return_result",
     ]
     assert history.verify(dossier) == []
+    # Each change published its event in the same transaction (the outbox), in order.
+    events = OutboxEvent.objects.filter(aggregate_type="dossier", aggregate_id=str(dossier.uuid))
+    published = list(events.order_by("aggregate_sequence").values_list("payload", flat=True))
+    assert [e["action"] for e in published] == actions
+    assert published[-1]["status_code"] == 10 and published[-1]["is_late"] is True
 
 
 def test_an_altered_history_entry_is_detected(setting: dict[str, object]) -> None:

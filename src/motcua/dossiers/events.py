@@ -1,0 +1,33 @@
+"""Domain events of dossiers, published through the outbox (core.events, ADR 0006).
+
+One event per change: consumers (notifications now; service-quality indicators and the
+synchronisation with the National Public Service Portal later) need the dossier, the action, the
+states and the national status code, and read the rest through the selectors when they need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from motcua.core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class DossierChanged(DomainEvent):
+    """A dossier was submitted, received, handed over, paused, resumed, apologised for, finished…"""
+
+    event_type = "dossiers.dossier_changed"
+
+    dossier_uuid: str
+    dossier_code: str | None
+    procedure_code: str
+    action: str
+    from_state: str
+    to_state: str
+    status_code: int
+    at: datetime
+    history_sequence: int
+    due_at: datetime | None = None
+    appointment_at: datetime | None = None
+    is_late: bool = False
