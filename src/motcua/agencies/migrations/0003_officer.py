@@ -7,34 +7,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0002_agency_calendar'),
+        ("agencies", "0002_agency_calendar"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='agency',
-            name='code',
-            field=models.CharField(help_text='National electronic identifier, e.g. 000.00.00.G15.', max_length=13, unique=True, validators=[django.core.validators.RegexValidator(code='invalid_agency_code', message='Enter an agency code in the form V1V2V3.Z1Z2.Y1Y2.MX1X2 (digits, and one capital letter before the last two digits), for example 000.00.04.G18.', regex='^[0-9]{3}\\.[0-9]{2}\\.[0-9]{2}\\.[A-Z][0-9]{2}\\Z')], verbose_name='code'),
+            model_name="agency",
+            name="code",
+            field=models.CharField(
+                help_text="National electronic identifier, e.g. 000.00.00.G15.",
+                max_length=13,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        code="invalid_agency_code",
+                        message="Enter an agency code in the form V1V2V3.Z1Z2.Y1Y2.MX1X2 (digits, and one capital letter before the last two digits), for example 000.00.04.G18.",
+                        regex="^[0-9]{3}\\.[0-9]{2}\\.[0-9]{2}\\.[A-Z][0-9]{2}\\Z",
+                    )
+                ],
+                verbose_name="code",
+            ),
         ),
         migrations.CreateModel(
-            name='Officer',
+            name="Officer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit', models.CharField(help_text='E.g. Bộ phận Một cửa, Phòng Tư pháp, Công an xã.', max_length=255, verbose_name='organisational unit')),
-                ('full_name', models.CharField(max_length=255, verbose_name='full name')),
-                ('position', models.CharField(blank=True, max_length=255, verbose_name='position')),
-                ('roles', models.JSONField(default=list, help_text='One or more of the officer roles.', verbose_name='roles')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='officers', to='agencies.agency', verbose_name='agency')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='officer', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "unit",
+                    models.CharField(
+                        help_text="E.g. Bộ phận Một cửa, Phòng Tư pháp, Công an xã.",
+                        max_length=255,
+                        verbose_name="organisational unit",
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=255, verbose_name="full name")),
+                ("position", models.CharField(blank=True, max_length=255, verbose_name="position")),
+                (
+                    "roles",
+                    models.JSONField(default=list, help_text="One or more of the officer roles.", verbose_name="roles"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officers",
+                        to="agencies.agency",
+                        verbose_name="agency",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="officer", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'officer',
-                'verbose_name_plural': 'officers',
-                'ordering': ['agency__code', 'full_name'],
+                "verbose_name": "officer",
+                "verbose_name_plural": "officers",
+                "ordering": ["agency__code", "full_name"],
             },
         ),
     ]

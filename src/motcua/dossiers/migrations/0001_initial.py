@@ -9,185 +9,353 @@ import motcua.dossiers.workflow
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0003_officer'),
-        ('catalog', '0006_longer_names'),
+        ("agencies", "0003_officer"),
+        ("catalog", "0006_longer_names"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dossier',
+            name="Dossier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('code', models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='dossier code')),
-                ('procedure_code', models.CharField(db_index=True, max_length=32, verbose_name='procedure code')),
-                ('channel', models.CharField(choices=[('in_person', 'In person'), ('online', 'Online'), ('postal', 'Public postal service')], max_length=16, verbose_name='channel')),
-                ('state', models.CharField(choices=[('submitted', 'Submitted, awaiting receipt'), ('incomplete', 'Incomplete, guidance sent to the applicant'), ('received', 'Received'), ('refused', 'Not received'), ('in_process', 'In process'), ('awaiting_coordination', 'Awaiting a coordinating agency'), ('supplement_requested', 'Supplement requested'), ('awaiting_payment', 'Awaiting payment of fees'), ('withdrawn', 'Withdrawn by the applicant'), ('stopped', 'Processing stopped'), ('result_ready', 'Result ready'), ('returned', 'Result returned')], default=motcua.dossiers.workflow.State['SUBMITTED'], max_length=32, verbose_name='state')),
-                ('status_code', models.PositiveSmallIntegerField(default=1, verbose_name='national status code')),
-                ('revision', models.PositiveIntegerField(default=0)),
-                ('applicant_kind', models.CharField(choices=[('citizen', 'Citizen'), ('business', 'Business or organisation')], default='citizen', max_length=16, verbose_name='applicant')),
-                ('applicant_name', models.CharField(max_length=255, verbose_name="applicant's name")),
-                ('applicant_id_number', models.CharField(db_index=True, max_length=20, verbose_name='personal ID number or tax code')),
-                ('applicant_phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('applicant_email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('applicant_address', models.CharField(blank=True, max_length=500, verbose_name='address')),
-                ('summary', models.TextField(blank=True, verbose_name='summary of the request')),
-                ('form_data', models.JSONField(blank=True, default=dict, verbose_name='form data')),
-                ('submitted_at', models.DateTimeField(verbose_name='submitted at')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='received at')),
-                ('due_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='due at')),
-                ('appointment_at', models.DateTimeField(blank=True, null=True, verbose_name='appointment')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='result ready at')),
-                ('returned_at', models.DateTimeField(blank=True, null=True, verbose_name='returned at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('supplement_requests', models.PositiveSmallIntegerField(default=0, verbose_name='supplement requests')),
-                ('is_late', models.BooleanField(default=False, verbose_name='late')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('competent_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decided_dossiers', to='agencies.agency', verbose_name='competent agency')),
-                ('composite', models.ForeignKey(blank=True, help_text='The interlinked dossier this one belongs to (birth + residence + health insurance…).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='parts', to='dossiers.dossier', verbose_name='part of')),
-                ('handling_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='handled_dossiers', to='agencies.agency', verbose_name='handling agency')),
-                ('procedure_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dossiers', to='catalog.procedureversion', verbose_name='procedure version')),
-                ('receiving_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='received_dossiers', to='agencies.agency', verbose_name='receiving agency')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "code",
+                    models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name="dossier code"),
+                ),
+                ("procedure_code", models.CharField(db_index=True, max_length=32, verbose_name="procedure code")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("in_person", "In person"), ("online", "Online"), ("postal", "Public postal service")],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted, awaiting receipt"),
+                            ("incomplete", "Incomplete, guidance sent to the applicant"),
+                            ("received", "Received"),
+                            ("refused", "Not received"),
+                            ("in_process", "In process"),
+                            ("awaiting_coordination", "Awaiting a coordinating agency"),
+                            ("supplement_requested", "Supplement requested"),
+                            ("awaiting_payment", "Awaiting payment of fees"),
+                            ("withdrawn", "Withdrawn by the applicant"),
+                            ("stopped", "Processing stopped"),
+                            ("result_ready", "Result ready"),
+                            ("returned", "Result returned"),
+                        ],
+                        default=motcua.dossiers.workflow.State["SUBMITTED"],
+                        max_length=32,
+                        verbose_name="state",
+                    ),
+                ),
+                ("status_code", models.PositiveSmallIntegerField(default=1, verbose_name="national status code")),
+                ("revision", models.PositiveIntegerField(default=0)),
+                (
+                    "applicant_kind",
+                    models.CharField(
+                        choices=[("citizen", "Citizen"), ("business", "Business or organisation")],
+                        default="citizen",
+                        max_length=16,
+                        verbose_name="applicant",
+                    ),
+                ),
+                ("applicant_name", models.CharField(max_length=255, verbose_name="applicant's name")),
+                (
+                    "applicant_id_number",
+                    models.CharField(db_index=True, max_length=20, verbose_name="personal ID number or tax code"),
+                ),
+                ("applicant_phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("applicant_email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("applicant_address", models.CharField(blank=True, max_length=500, verbose_name="address")),
+                ("summary", models.TextField(blank=True, verbose_name="summary of the request")),
+                ("form_data", models.JSONField(blank=True, default=dict, verbose_name="form data")),
+                ("submitted_at", models.DateTimeField(verbose_name="submitted at")),
+                ("received_at", models.DateTimeField(blank=True, null=True, verbose_name="received at")),
+                ("due_at", models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="due at")),
+                ("appointment_at", models.DateTimeField(blank=True, null=True, verbose_name="appointment")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="result ready at")),
+                ("returned_at", models.DateTimeField(blank=True, null=True, verbose_name="returned at")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
+                (
+                    "supplement_requests",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="supplement requests"),
+                ),
+                ("is_late", models.BooleanField(default=False, verbose_name="late")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "competent_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decided_dossiers",
+                        to="agencies.agency",
+                        verbose_name="competent agency",
+                    ),
+                ),
+                (
+                    "composite",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The interlinked dossier this one belongs to (birth + residence + health insurance…).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="parts",
+                        to="dossiers.dossier",
+                        verbose_name="part of",
+                    ),
+                ),
+                (
+                    "handling_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="handled_dossiers",
+                        to="agencies.agency",
+                        verbose_name="handling agency",
+                    ),
+                ),
+                (
+                    "procedure_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dossiers",
+                        to="catalog.procedureversion",
+                        verbose_name="procedure version",
+                    ),
+                ),
+                (
+                    "receiving_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="received_dossiers",
+                        to="agencies.agency",
+                        verbose_name="receiving agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dossier',
-                'verbose_name_plural': 'dossiers',
+                "verbose_name": "dossier",
+                "verbose_name_plural": "dossiers",
             },
         ),
         migrations.CreateModel(
-            name='Apology',
+            name="Apology",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('explanation_to_head', models.TextField()),
-                ('previous_appointment_at', models.DateTimeField()),
-                ('new_appointment_at', models.DateTimeField()),
-                ('issued_at', models.DateTimeField()),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.officer')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='apologies', to='dossiers.dossier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.TextField()),
+                ("explanation_to_head", models.TextField()),
+                ("previous_appointment_at", models.DateTimeField()),
+                ("new_appointment_at", models.DateTimeField()),
+                ("issued_at", models.DateTimeField()),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.officer"
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="apologies", to="dossiers.dossier"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['issued_at'],
+                "ordering": ["issued_at"],
             },
         ),
         migrations.CreateModel(
-            name='DossierCodeSequence',
+            name="DossierCodeSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=64, verbose_name='scope')),
-                ('day', models.DateField(verbose_name='day')),
-                ('last_value', models.PositiveIntegerField(verbose_name='last value')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("scope", models.CharField(max_length=64, verbose_name="scope")),
+                ("day", models.DateField(verbose_name="day")),
+                ("last_value", models.PositiveIntegerField(verbose_name="last value")),
             ],
             options={
-                'verbose_name': 'dossier code sequence',
-                'verbose_name_plural': 'dossier code sequences',
-                'constraints': [models.UniqueConstraint(fields=('scope', 'day'), name='dossiers_codesequence_scope_day_uniq'), models.CheckConstraint(condition=models.Q(('last_value__gte', 1)), name='dossiers_codesequence_last_value_positive')],
+                "verbose_name": "dossier code sequence",
+                "verbose_name_plural": "dossier code sequences",
+                "constraints": [
+                    models.UniqueConstraint(fields=("scope", "day"), name="dossiers_codesequence_scope_day_uniq"),
+                    models.CheckConstraint(
+                        condition=models.Q(("last_value__gte", 1)), name="dossiers_codesequence_last_value_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoryEntry',
+            name="HistoryEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField()),
-                ('at', models.DateTimeField()),
-                ('action', models.CharField(max_length=40)),
-                ('from_state', models.CharField(blank=True, max_length=32)),
-                ('to_state', models.CharField(blank=True, max_length=32)),
-                ('actor', models.CharField(max_length=255)),
-                ('actor_role', models.CharField(blank=True, max_length=32)),
-                ('actor_unit', models.CharField(blank=True, max_length=255)),
-                ('actor_agency', models.CharField(blank=True, max_length=32)),
-                ('reason', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='history', to='dossiers.dossier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sequence", models.PositiveIntegerField()),
+                ("at", models.DateTimeField()),
+                ("action", models.CharField(max_length=40)),
+                ("from_state", models.CharField(blank=True, max_length=32)),
+                ("to_state", models.CharField(blank=True, max_length=32)),
+                ("actor", models.CharField(max_length=255)),
+                ("actor_role", models.CharField(blank=True, max_length=32)),
+                ("actor_unit", models.CharField(blank=True, max_length=255)),
+                ("actor_agency", models.CharField(blank=True, max_length=32)),
+                ("reason", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="history", to="dossiers.dossier"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier', 'sequence'],
+                "ordering": ["dossier", "sequence"],
             },
         ),
         migrations.CreateModel(
-            name='Pause',
+            name="Pause",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=40)),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pauses', to='dossiers.dossier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.CharField(max_length=40)),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pauses", to="dossiers.dossier"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['started_at'],
+                "ordering": ["started_at"],
             },
         ),
         migrations.CreateModel(
-            name='ResultDocument',
+            name="ResultDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=500)),
-                ('result_type_code', models.CharField(blank=True, max_length=40)),
-                ('issued_at', models.DateTimeField()),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='dossiers.dossier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=500)),
+                ("result_type_code", models.CharField(blank=True, max_length=40)),
+                ("issued_at", models.DateTimeField()),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="results", to="dossiers.dossier"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Step',
+            name="Step",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField()),
-                ('name', models.CharField(max_length=255)),
-                ('role', models.CharField(max_length=32)),
-                ('unit', models.CharField(max_length=255)),
-                ('started_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, choices=[('early', 'Early'), ('on_time', 'On time'), ('late', 'Late')], max_length=16)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.officer')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='dossiers.dossier')),
-                ('handed_over_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.officer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveSmallIntegerField()),
+                ("name", models.CharField(max_length=255)),
+                ("role", models.CharField(max_length=32)),
+                ("unit", models.CharField(max_length=255)),
+                ("started_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[("early", "Early"), ("on_time", "On time"), ("late", "Late")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.officer",
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="dossiers.dossier"
+                    ),
+                ),
+                (
+                    "handed_over_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.officer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier', 'order'],
+                "ordering": ["dossier", "order"],
             },
         ),
         migrations.CreateModel(
-            name='SupplementRequest',
+            name="SupplementRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('items', models.JSONField(default=list)),
-                ('requested_at', models.DateTimeField()),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supplement_requests_made', to='dossiers.dossier')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.officer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField()),
+                ("items", models.JSONField(default=list)),
+                ("requested_at", models.DateTimeField()),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supplement_requests_made",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="agencies.officer"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['handling_agency', 'state'], name='dossiers_agency_state'),
+            model_name="dossier",
+            index=models.Index(fields=["handling_agency", "state"], name="dossiers_agency_state"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True), ('due_at__isnull', False)), fields=['due_at'], name='dossiers_open_due'),
+            model_name="dossier",
+            index=models.Index(
+                condition=models.Q(("closed_at__isnull", True), ("due_at__isnull", False)),
+                fields=["due_at"],
+                name="dossiers_open_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='historyentry',
-            constraint=models.UniqueConstraint(fields=('dossier', 'sequence'), name='dossiers_history_sequence'),
+            model_name="historyentry",
+            constraint=models.UniqueConstraint(fields=("dossier", "sequence"), name="dossiers_history_sequence"),
         ),
         migrations.AddConstraint(
-            model_name='step',
-            constraint=models.UniqueConstraint(fields=('dossier', 'order'), name='dossiers_step_order_unique'),
+            model_name="step",
+            constraint=models.UniqueConstraint(fields=("dossier", "order"), name="dossiers_step_order_unique"),
         ),
     ]
