@@ -1,9 +1,15 @@
-from django.urls import path
+from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView
 
-from motcua.api.v1 import calendar, procedures
+from motcua.api.v1 import calendar, dossiers, procedures
 
 app_name = "api"
+
+# Dossier codes hold dots too (267.40.01.X79-260212-0001); before receipt a dossier goes by its UUID.
+_dossier_actions: list[URLPattern] = [
+    path(f"v1/dossiers/<str:code>/actions/{view.action}", view.as_view(), name=f"dossier-{view.action}")
+    for view in dossiers.ACTION_VIEWS
+]
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -11,4 +17,13 @@ urlpatterns = [
     path("v1/procedures", procedures.ProcedureListApi.as_view(), name="procedure-list"),
     # Codes hold dots (1.001193, 1.000948.H38): any segment without a slash.
     path("v1/procedures/<str:code>", procedures.ProcedureDetailApi.as_view(), name="procedure-detail"),
+    path("v1/dossiers", dossiers.DossierListCreateApi.as_view(), name="dossier-list"),
+    path("v1/dossiers/<str:code>", dossiers.DossierDetailApi.as_view(), name="dossier-detail"),
+    *_dossier_actions,
+    # Any other action: 404 unknown_action (after authentication), not the generic page-not-found.
+    path(
+        "v1/dossiers/<str:code>/actions/<str:action>",
+        dossiers.DossierUnknownActionApi.as_view(),
+        name="dossier-unknown-action",
+    ),
 ]

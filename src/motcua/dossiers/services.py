@@ -526,9 +526,11 @@ def dossier_return_result(*, dossier: Dossier, officer: Officer, expected_revisi
 
 
 @transaction.atomic
-def dossier_withdraw(*, dossier: Dossier, reason: str, actor: Actor | None = None) -> Dossier:
+def dossier_withdraw(
+    *, dossier: Dossier, reason: str, actor: Actor | None = None, expected_revision: int | None = None
+) -> Dossier:
     """The applicant withdraws the dossier (status 7)."""
-    dossier = _lock(dossier, None)
+    dossier = _lock(dossier, expected_revision)
     now = clock.now()
     dossier.closed_at = now
     dossier.pauses.filter(ended_at__isnull=True).update(ended_at=now)
@@ -570,8 +572,11 @@ def dossier_request_payment(
 
 
 @transaction.atomic
-def dossier_payment_done(*, dossier: Dossier, reference: str, actor: Actor | None = None) -> Dossier:
-    dossier = _lock(dossier, None)
+def dossier_payment_done(
+    *, dossier: Dossier, reference: str, actor: Actor | None = None, expected_revision: int | None = None
+) -> Dossier:
+    """The financial obligation was met; processing resumes (status 4)."""
+    dossier = _lock(dossier, expected_revision)
     _transition(
         dossier,
         Action.PAYMENT_DONE,

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission, User
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
 from motcua.core import clock
 from motcua.core.events import deliver_pending, publish
@@ -58,8 +59,9 @@ def test_the_pages_show_events_and_deliveries_read_only(admin_client: Client, fa
 
 
 def test_retry_now_puts_failed_deliveries_back_and_leaves_the_others(
-    admin_client: Client, failed: EventDelivery
+    admin_client: Client, failed: EventDelivery, settings: Settings
 ) -> None:
+    settings.LANGUAGE_CODE = "en"  # the messages are checked in English; core's translation tests check Vietnamese
     delivered = EventDelivery.objects.get(state=DeliveryState.DELIVERED)
 
     response = admin_client.post(

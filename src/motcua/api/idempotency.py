@@ -1,0 +1,101 @@
+"""Idempotent creation: `Idempotency-Key: <key>` on a POST that creates something.
+
+A client that lost the answer to a POST (a timeout, a dropped connection) sends the same request
+again with the same key. The first time, the resource is created and the response stored with the
+key; every retry with the same key and the same body gets that response back (status 200 and the
+original body, with `Idempotent-Replayed: true`) and creates nothing. The same key with a different
+body is refused: 409 `idempotency_key_reused`.
+
+Race-safe by the database, not by a check-then-insert: the key row is inserted first, in the same
+transaction that creates the resource and then stores the response, under a unique constraint on
+(client, key). A concurrent request with the same key blocks on that unique index until the first
+transaction ends (PostgreSQL), or waits for the write lock (SQLite: every transaction begins
+IMMEDIATE); if the first committed, its insert fails and it reads the stored response; if the first
+failed and rolled back, it goes ahead itself. Only successful responses are stored: a refused
+request (400, 403, 409...) leaves no key behind and may be corrected and sent again with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from motcua.api.models import IdempotencyKey
+from motcua.core import clock
+from motcua.core.errors import Conflict, InvalidInput
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+def request_hash(request: Request) -> str:
+    """SHA-256 of the method, the path and the body as canonical JSON (key order and spacing ignored)."""
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{request.method}\n{request.path}\n{body}".encode()).hexdigest()
+
+
+def idempotency_key_of(request: Request) -> str:
+    """The request's key. Raises InvalidInput when it is missing or malformed."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        raise InvalidInput(
+            _("Send an Idempotency-Key header (e.g. a new UUID for each submission) so that retries are safe."),
+            field=HEADER,
+        )
+    if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise InvalidInput(
+            _("The Idempotency-Key must be at most %(max)s printable ASCII characters.") % {"max": MAX_KEY_LENGTH},
+            field=HEADER,
+        )
+    return key
+
+
+def _replay(record: IdempotencyKey, digest: str) -> Response:
+    if record.request_hash != digest:
+        raise IdempotencyKeyReused(
+            _("This Idempotency-Key was already used for a different request; use a new key for a new submission."),
+            field=HEADER,
+        )
+    response = Response(record.response_body, status=200)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def idempotent_create(
+    *, request: Request, client: str, create: Callable[[], tuple[Response, dict[str, Any]]]
+) -> Response:
+    """Run `create` once per (client, key): it returns the response (201) and the body to store.
+
+    `create` runs inside this function's transaction; whatever it raises rolls the key back too.
+    """
+    key = idempotency_key_of(request)
+    digest = request_hash(request)
+    existing = IdempotencyKey.objects.filter(client=client, key=key).first()
+    if existing is not None:
+        return _replay(existing, digest)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    client=client, key=key, request_hash=digest, response_status=0, created_at=clock.now()
+                )
+        except IntegrityError:
+            # Another request with this key committed while this one waited on the unique index.
+            return _replay(IdempotencyKey.objects.get(client=client, key=key), digest)
+        response, body = create()
+        record.response_status = response.status_code
+        record.response_body = body
+        record.save(update_fields=["response_status", "response_body"])
+    return response
