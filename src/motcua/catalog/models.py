@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from motcua.agencies.models import Agency
+from motcua.agencies.models import Agency, OfficerRole
 
 
 class TimeUnit(models.TextChoices):
@@ -319,16 +320,13 @@ class ResultType(models.Model):
         return f"{self.code} {self.name[:60]}".strip()
 
 
-class Role(models.TextChoices):
-    """Who performs a step of handling (domain §2.2)."""
-
-    RECEIVING_OFFICER = "receiving_officer", _("One-stop receiving officer")
-    SPECIALIST = "specialist", _("Specialist")
-    UNIT_LEADER = "unit_leader", _("Unit leader")
-    AGENCY_LEADER = "agency_leader", _("Agency leader")
-    CLERK = "clerk", _("Clerk")
-    RETURNING_OFFICER = "returning_officer", _("Returning officer")
-    COORDINATING_AGENCY = "coordinating_agency", _("Coordinating agency")
+# Who performs a step of handling (domain §2.2): an officer role (defined once, in agencies), or
+# another agency taking part in an interlinked procedure.
+COORDINATING_AGENCY = "coordinating_agency"
+STEP_ROLE_CHOICES: list[tuple[str, str | Promise]] = [
+    *((value, label) for value, label in OfficerRole.choices if value != OfficerRole.AGENCY_ADMINISTRATOR),
+    (COORDINATING_AGENCY, _("Coordinating agency")),
+]
 
 
 class ProcessingFlow(models.Model):
@@ -374,7 +372,7 @@ class FlowStep(models.Model):
     flow = models.ForeignKey(ProcessingFlow, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField()
     name = models.CharField(_("name"), max_length=255)
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=32, choices=STEP_ROLE_CHOICES)
     unit = models.CharField(
         _("organisational unit"), max_length=255, help_text=_("E.g. Bộ phận Một cửa, Phòng Tư pháp, Công an xã.")
     )

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from motcua.agencies.models import Agency, Officer
 from motcua.agencies.selectors import agency_get
 from motcua.api.v1.procedures import AgencyRefSerializer
-from motcua.catalog.models import Channel, Role
+from motcua.catalog.models import STEP_ROLE_CHOICES, Channel
 from motcua.catalog.selectors import version_in_force
 from motcua.core import clock
 from motcua.core.errors import NotFound
@@ -327,8 +327,10 @@ class RefuseInput(ActionInput):
 
 class HandOverInput(ActionInput):
     step_name = serializers.CharField(max_length=255)
-    # The roles of the steps of a processing flow in the catalogue (catalog.Role).
-    role = serializers.ChoiceField(choices=Role.choices, help_text=gettext_lazy("The role that performs the step."))
+    # The roles of the steps of a processing flow in the catalogue (catalog.models.STEP_ROLE_CHOICES).
+    role = serializers.ChoiceField(
+        choices=STEP_ROLE_CHOICES, help_text=gettext_lazy("The role that performs the step.")
+    )
     unit = serializers.CharField(max_length=255)
     budget = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal("0.01"))
     budget_unit = serializers.ChoiceField(

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from motcua.api.schema import PROBLEM_RESPONSES
 from motcua.catalog import selectors
 from motcua.catalog.models import (
+    STEP_ROLE_CHOICES,
     Channel,
     ChannelOption,
     DocumentRequirement,
@@ -33,7 +34,6 @@ from motcua.catalog.models import (
     ProcedureVersion,
     ProcessingFlow,
     ResultType,
-    Role,
     TimeUnit,
     UnitSource,
 )
@@ -251,7 +251,7 @@ class BudgetSerializer(serializers.Serializer[FlowStep]):
 class FlowStepSerializer(serializers.Serializer[FlowStep]):
     order = serializers.IntegerField()
     name = serializers.CharField()
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(choices=STEP_ROLE_CHOICES)
     unit = serializers.CharField(help_text=_("The organisational unit that performs the step."))
     parallel_with_previous = serializers.BooleanField()
     budget = BudgetSerializer(source="*")
