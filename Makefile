@@ -33,6 +33,7 @@ run: install
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/motcua db_worker --interval 1 --no-reload & \
 	  $(BIN)/motcua deliver-events --loop --interval 2 & \
+	  $(BIN)/motcua sweep-deadlines --loop --interval 60 & \
 	  $(BIN)/motcua runserver --noreload $(HOST):$(PORT)
 
 # Production serving: granian (WSGI) with static files collected; the worker runs as `make worker`.
@@ -88,6 +89,7 @@ bench: install
 	$(BIN)/python -m bench.calendar_due_dates --write
 	$(BIN)/python -m bench.catalog_search --write
 	$(BIN)/python -m bench.catalog_import --write
+	$(BIN)/python -m bench.dossier_recompute --write
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

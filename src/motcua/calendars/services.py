@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from motcua.calendars.events import CalendarChanged
 from motcua.calendars.models import (
     CalendarChange,
     CalendarException,
@@ -22,6 +23,7 @@ from motcua.calendars.models import (
 )
 from motcua.calendars.selectors import calendar_cache_clear
 from motcua.core.errors import InvalidInput
+from motcua.core.events import publish
 
 OFFICIAL_DECISIONS = Path(__file__).resolve().parent / "data" / "official-decisions.json"
 
@@ -38,9 +40,16 @@ class LoadSummary:
 
 def _bump_revision(*, calendar_code: str, action: str, summary: str, actor: str) -> None:
     CalendarChange.objects.create(calendar_code=calendar_code, action=action, summary=summary, actor=actor)
-    updated = CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
-    if not updated:
-        CalendarRevision.objects.create(pk=1, revision=1)
+    # Locked: the revision is the calendar's aggregate sequence and its events go out in order.
+    row = CalendarRevision.objects.select_for_update().filter(pk=1).first()
+    if row is None:
+        row = CalendarRevision.objects.create(pk=1, revision=0)
+    CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
+    publish(
+        CalendarChanged(revision=row.revision + 1, calendar_code=calendar_code, action=action, summary=summary),
+        aggregate_type="calendar",
+        aggregate_id="revision",
+    )
     transaction.on_commit(calendar_cache_clear)
 
 

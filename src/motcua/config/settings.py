@@ -160,6 +160,10 @@ TASKS = {
 EVENTS_MAX_ATTEMPTS = env_int("EVENTS_MAX_ATTEMPTS", 10, minimum=1)
 EVENTS_LEASE_SECONDS = env_int("EVENTS_LEASE_SECONDS", 300, minimum=10)
 
+# Deadline sweeper (dossiers/sweeper.py): warn officers this many working hours before a due moment.
+DEADLINE_WARNING_WORKING_HOURS_DOSSIER = env_int("DEADLINE_WARNING_WORKING_HOURS_DOSSIER", 8, minimum=1)
+DEADLINE_WARNING_WORKING_HOURS_STEP = env_int("DEADLINE_WARNING_WORKING_HOURS_STEP", 2, minimum=1)
+
 # Format of dossier codes (domain §2.5): Thông tư 01/2018/TT-VPCP Art 19, or the provisional shape
 # seen in a 2026 sync sample (Thông tư 03/2025/TT-VPCP not yet confirmed). See dossiers/numbering.py.
 DOSSIER_CODE_FORMAT = env_choice("DOSSIER_CODE_FORMAT", "tt01_2018", ("tt01_2018", "tt03_2025_sample"))

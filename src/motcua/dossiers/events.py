@@ -31,3 +31,34 @@ class DossierChanged(DomainEvent):
     due_at: datetime | None = None
     appointment_at: datetime | None = None
     is_late: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineEvent(DomainEvent):
+    """What the deadline sweeper (sweeper.py) found about a dossier's due moment or one of its steps'.
+
+    `step_order` is None for the dossier's own (statutory) due moment. `assignee_officer_id` is the
+    step's assignee, or for the dossier the assignee of its current step, if any.
+    """
+
+    dossier_uuid: str
+    dossier_code: str | None
+    step_order: int | None
+    due_at: datetime
+    handling_agency_code: str
+    assignee_officer_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineApproaching(DeadlineEvent):
+    """A dossier or a step falls due within the warning lead time (working time)."""
+
+    event_type = "dossiers.deadline_approaching"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineBreached(DeadlineEvent):
+    """A dossier or a step was found past its due moment while still open."""
+
+    event_type = "dossiers.deadline_breached"

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from motcua.core.events import publish
+from django.db.models import Max, Q
+
+from motcua.core.events import publish, publish_many
 from motcua.dossiers.events import DossierChanged
 from motcua.dossiers.models import Dossier, HistoryEntry
 
@@ -139,3 +142,82 @@ def verify(dossier: Dossier) -> list[Alteration]:
         previous = entry.hash
         expected_sequence = entry.sequence + 1
     return problems
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One entry for `append_many`: the same fields as `append` takes."""
+
+    dossier: Dossier
+    action: str
+    from_state: str
+    to_state: str
+    reason: str = ""
+    data: dict[str, Any] | None = None
+
+
+def append_many(changes: Sequence[Change], *, at: datetime, actor: Actor) -> list[HistoryEntry]:
+    """`append` for many dossiers at once (at most one change per dossier), in a constant number of
+    queries; the caller holds the rows' locks. Used by bulk changes (recomputed due dates)."""
+    if not changes:
+        return []
+    dossier_ids = [c.dossier.pk for c in changes]
+    if len(set(dossier_ids)) != len(dossier_ids):
+        raise ValueError("append_many takes at most one change per dossier")
+    latest: dict[int, HistoryEntry] = {}
+    for start in range(0, len(dossier_ids), 500):
+        ids = dossier_ids[start : start + 500]
+        last_sequences = (
+            HistoryEntry.objects.filter(dossier_id__in=ids).values("dossier_id").annotate(last=Max("sequence"))
+        )
+        wanted = Q()
+        for row in last_sequences:
+            wanted |= Q(dossier_id=row["dossier_id"], sequence=row["last"])
+        if wanted:
+            for entry in HistoryEntry.objects.filter(wanted).only("dossier_id", "sequence", "hash"):
+                latest[entry.dossier_id] = entry
+    entries: list[HistoryEntry] = []
+    for change in changes:
+        last = latest.get(change.dossier.pk)
+        entry = HistoryEntry(
+            dossier=change.dossier,
+            sequence=(last.sequence + 1) if last else 1,
+            at=at,
+            action=change.action,
+            from_state=change.from_state,
+            to_state=change.to_state,
+            actor=actor.name,
+            actor_role=actor.role,
+            actor_unit=actor.unit,
+            actor_agency=actor.agency_code,
+            reason=change.reason,
+            data=json.loads(json.dumps(change.data or {}, ensure_ascii=False, default=str)),
+            previous_hash=last.hash if last else _genesis(change.dossier),
+        )
+        entry.hash = _hash(entry.previous_hash, entry)
+        entries.append(entry)
+    created = HistoryEntry.objects.bulk_create(entries, batch_size=500)
+    publish_many(
+        [
+            (
+                DossierChanged(
+                    dossier_uuid=str(e.dossier.uuid),
+                    dossier_code=e.dossier.code,
+                    procedure_code=e.dossier.procedure_code,
+                    action=str(e.action),
+                    from_state=str(e.from_state),
+                    to_state=str(e.to_state),
+                    status_code=e.dossier.status_code,
+                    at=at,
+                    history_sequence=e.sequence,
+                    due_at=e.dossier.due_at,
+                    appointment_at=e.dossier.appointment_at,
+                    is_late=e.dossier.is_late,
+                ),
+                "dossier",
+                str(e.dossier.uuid),
+            )
+            for e in created
+        ]
+    )
+    return created

@@ -87,6 +87,10 @@ class Dossier(models.Model):
     # QĐ 766: late if finished after the due moment, whatever new appointment was given, or if a
     # second supplement was requested (domain §2.6). Set by the services, read by indicators.
     is_late = models.BooleanField(_("late"), default=False)
+    # Deadline state, like healthchecks' alert_after: set once by the sweeper (sweeper.py), each with
+    # a compare-and-set, so that a warning or a breach is published exactly once per due moment.
+    warned_at = models.DateTimeField(_("due-soon warning sent at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("found past due at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -181,10 +185,19 @@ class Step(models.Model):
     due_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    # Set once by the deadline sweeper (sweeper.py), as on Dossier.
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["dossier", "order"]
         constraints = [models.UniqueConstraint(fields=["dossier", "order"], name="dossiers_step_order_unique")]
+        # Used by the deadline sweeper, which reads open steps in due order.
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="dossiers_open_step_due", condition=models.Q(completed_at__isnull=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.order}. {self.name}"

@@ -400,12 +400,14 @@ def dossier_supplement(
             stood_still = calendar.working_time_between(pause.started_at, now).total_seconds() / 3600
             if stood_still:
                 step.due_at = calendar.add_working_hours(step.due_at, stood_still).due_at
-                step.save(update_fields=["due_at"])
+                step.warned_at = None  # a new due moment gets its own warning (sweeper.py)
+                step.save(update_fields=["due_at", "warned_at"])
     if request is not None:
         request.answered_at = now
         request.save(update_fields=["answered_at"])
     deadline = _recompute_due(dossier)
     dossier.due_at = deadline.due_at
+    dossier.warned_at = None  # a new due moment gets its own warning (sweeper.py)
     if dossier.appointment_at is None or not dossier.apologies.exists():
         dossier.appointment_at = deadline.due_at
     _transition(
@@ -414,7 +416,7 @@ def dossier_supplement(
         actor=actor or applicant_actor(dossier),
         at=now,
         data={"documents": documents, "due_at": dossier.due_at.isoformat() if dossier.due_at else None},
-        fields=["due_at", "appointment_at"],
+        fields=["due_at", "appointment_at", "warned_at"],
     )
     return dossier
 

@@ -163,3 +163,19 @@ def test_it_refuses_a_missing_or_oversized_aggregate(
 def test_it_refuses_an_event_that_would_not_come_back_the_same(registry: None) -> None:
     with pytest.raises(ValueError, match="does not give the event back"), transaction.atomic():
         publish(Lossy(parcel="p-1"), aggregate_type="parcel", aggregate_id="P-1")
+
+
+@pytest.mark.django_db
+def test_publish_many_numbers_each_aggregate_after_what_it_already_has(recorder: Recorder) -> None:
+    with transaction.atomic():
+        publish(received("p-1"), aggregate_type="parcel", aggregate_id="p-1")
+        rows = events.publish_many(
+            [
+                (received("p-1", pieces=3), "parcel", "p-1"),
+                (received("p-2"), "parcel", "p-2"),
+                (received("p-1", pieces=4), "parcel", "p-1"),
+            ]
+        )
+    assert [(r.aggregate_id, r.aggregate_sequence) for r in rows] == [("p-1", 2), ("p-2", 1), ("p-1", 3)]
+    # Two handlers are subscribed to ParcelReceived: two deliveries per event.
+    assert EventDelivery.objects.filter(event__in=rows).count() == 3 * 2
