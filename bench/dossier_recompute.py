@@ -94,6 +94,7 @@ def child(n: int) -> Run:
                 state=State.IN_PROCESS,
                 status_code=STATUS_CODE[State.IN_PROCESS],
                 applicant_name=f"Người nộp {i}",
+                applicant_name_folded=f"nguoi nop {i}",
                 applicant_id_number=f"0790860{i:05d}",
                 receiving_agency=agency,
                 competent_agency=agency,

@@ -48,6 +48,8 @@ class Dossier(models.Model):
         _("applicant"), max_length=16, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
     )
     applicant_name = models.CharField(_("applicant's name"), max_length=255)
+    # fold(applicant_name): officers search names without diacritics (selectors._matching).
+    applicant_name_folded = models.CharField(max_length=255, editable=False, db_index=True, default="")
     applicant_id_number = models.CharField(_("personal ID number or tax code"), max_length=20, db_index=True)
     applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
     applicant_email = models.EmailField(_("e-mail"), blank=True)

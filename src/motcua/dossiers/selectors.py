@@ -187,12 +187,8 @@ def _matching(dossiers: QuerySet[Dossier], term: str) -> QuerySet[Dossier]:
     folded = fold(term)
     if not _CODE_LIKE.match(term) and any(ch.isalpha() for ch in folded):
         # The applicant's name is compared folded (no diacritics, no case), the same on SQLite and
-        # PostgreSQL. Without a stored folded column, the names of the dossiers already filtered
-        # are folded here: one query of two columns, scoped to what the officer sees.
-        # TODO(#4): a Dossier.applicant_name_folded column filled by services.dossier_submit, then
-        # `match |= Q(applicant_name_folded__contains=folded)`.
-        names = dossiers.values_list("pk", "applicant_name")
-        match |= Q(pk__in=[pk for pk, name in names if folded in fold(name)])
+        # PostgreSQL, against the column services.dossier_submit fills with core.text.fold.
+        match |= Q(applicant_name_folded__contains=folded)
     return dossiers.filter(match)
 
 

@@ -23,6 +23,7 @@ from motcua.catalog.models import ChannelOption, ProcedureVersion
 from motcua.catalog.selectors import version_in_force
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, InvalidInput
+from motcua.core.text import fold
 from motcua.dossiers import deadlines, history
 from motcua.dossiers.history import Actor
 from motcua.dossiers.models import Apology, Dossier, Pause, ResultDocument, Step, SupplementRequest
@@ -139,6 +140,7 @@ def dossier_submit(
         status_code=STATUS_CODE[State.SUBMITTED],
         applicant_kind=applicant.kind,
         applicant_name=applicant.name,
+        applicant_name_folded=fold(applicant.name),
         applicant_id_number=applicant.id_number,
         applicant_phone=applicant.phone,
         applicant_email=applicant.email,
