@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.api",
     "motcua.portal",
+    "motcua.backoffice",
     "motcua.demo",
 ]
 

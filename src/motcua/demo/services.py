@@ -31,12 +31,12 @@ class DemoLogin:
 
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("admin", "motcua-demo-2026", "operator (superuser): catalog, reference data, calendars", "/admin/"),
-    DemoLogin("motcua", "motcua-demo-2026", "one-stop receiving officer, Phường Sài Gòn centre", "/api/v1/dossiers"),
-    DemoLogin("chuyenvien", "motcua-demo-2026", "specialist, Công an phường Sài Gòn", "/api/v1/dossiers"),
-    DemoLogin("truongdoi", "motcua-demo-2026", "unit leader, Công an phường Sài Gòn", "/api/v1/dossiers"),
-    DemoLogin("lanhdao", "motcua-demo-2026", "agency leader, Công an phường Sài Gòn", "/api/v1/dossiers"),
-    DemoLogin("vanthu", "motcua-demo-2026", "clerk, Công an phường Sài Gòn", "/api/v1/dossiers"),
-    DemoLogin("traketqua", "motcua-demo-2026", "returning officer, Phường Sài Gòn centre", "/api/v1/dossiers"),
+    DemoLogin("motcua", "motcua-demo-2026", "one-stop receiving officer, Phường Sài Gòn centre", "/can-bo/"),
+    DemoLogin("chuyenvien", "motcua-demo-2026", "specialist, Công an phường Sài Gòn", "/can-bo/"),
+    DemoLogin("truongdoi", "motcua-demo-2026", "unit leader, Công an phường Sài Gòn", "/can-bo/"),
+    DemoLogin("lanhdao", "motcua-demo-2026", "agency leader, Công an phường Sài Gòn", "/can-bo/"),
+    DemoLogin("vanthu", "motcua-demo-2026", "clerk, Công an phường Sài Gòn", "/can-bo/"),
+    DemoLogin("traketqua", "motcua-demo-2026", "returning officer, Phường Sài Gòn centre", "/can-bo/"),
     DemoLogin("quantri", "motcua-demo-2026", "agency administrator, Công an phường Sài Gòn", "/admin/"),
 )
 

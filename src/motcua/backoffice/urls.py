@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from motcua.backoffice.views import action_view, dossier_view, queue_view
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", queue_view, name="queues"),
+    path(
+        "dang-nhap/",
+        auth_views.LoginView.as_view(
+            template_name="backoffice/login.html",
+            redirect_authenticated_user=True,
+            next_page=reverse_lazy("backoffice:queues"),
+        ),
+        name="login",
+    ),
+    path("dang-xuat/", auth_views.LogoutView.as_view(next_page=reverse_lazy("backoffice:login")), name="logout"),
+    path("ho-so/<str:code>/", dossier_view, name="dossier"),
+    path("ho-so/<str:code>/thao-tac/<str:action>/", action_view, name="action"),
+]
