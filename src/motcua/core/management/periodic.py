@@ -1,0 +1,88 @@
+"""The loop of the long-running sweepers (`deliver-events`, `sweep-deadlines`), written once.
+
+Without `--loop`: run the work once and exit (cron, or by hand after an incident). With `--loop`:
+run it every `--interval` seconds until SIGTERM or SIGINT. The first signal lets the work in hand
+finish (the work receives `stop` and checks it between items) and exits with status 0; a second
+signal exits at once with status 1. A database that restarted or stayed locked is retried at the
+next interval; a connection closed by the database while the loop slept is dropped first.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from argparse import ArgumentTypeError
+from collections.abc import Callable
+from types import FrameType
+
+from django.core.management.base import BaseCommand
+from django.db import InterfaceError, OperationalError, close_old_connections
+
+
+def positive(kind: type[float] | type[int]) -> Callable[[str], float | int]:
+    """An argparse type: a number greater than zero."""
+
+    def parse(value: str) -> float | int:
+        try:
+            number = kind(value)
+        except ValueError:
+            number = 0
+        if not number > 0:
+            raise ArgumentTypeError(f"must be a positive number, not {value!r}")
+        return number
+
+    return parse
+
+
+def run_periodically(
+    command: BaseCommand,
+    *,
+    loop: bool,
+    interval: float,
+    work: Callable[[Callable[[], bool]], str | None],
+    what: str,
+    in_hand: str,
+) -> None:
+    """Run `work(stop)` once, or every `interval` seconds; it returns a line to print or None."""
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            command.stderr.write(f"{signal.strsignal(signum)} again: stopping now.")
+            raise SystemExit(1)
+        command.stderr.write(f"{signal.strsignal(signum)}: stopping after {in_hand}.")
+        stopping.set()
+
+    # Signals can only be handled in the main thread (not when called from a test's thread).
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = (
+        {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
+        if in_main_thread
+        else {}
+    )
+    try:
+        if loop:
+            command.stdout.write(f"{what} every {interval:g} s (stop with SIGTERM or Ctrl+C).")
+        while not stopping.is_set():
+            if loop:
+                # A long-running process: drop the connection if the database closed it while we
+                # slept, or if it is older than CONN_MAX_AGE.
+                close_old_connections()
+            try:
+                line = work(stopping.is_set)
+            except (OperationalError, InterfaceError) as exc:
+                if not loop:
+                    raise
+                command.stderr.write(f"Database unavailable, next sweep in {interval:g} s: {exc}")
+                stopping.wait(interval)
+                continue
+            if line:
+                command.stdout.write(line)
+            if not loop:
+                break
+            stopping.wait(interval)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if loop:
+        command.stdout.write("Stopped.")
