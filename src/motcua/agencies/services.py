@@ -42,6 +42,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.models import MAX_HIERARCHY_DEPTH, Agency, AgencyKind, AgencyLevel, agency_code_validator
+from motcua.core.counts import Counts
 from motcua.core.errors import Conflict, DomainError, InvalidInput
 from motcua.core.text import fold, nfc
 from motcua.geo.models import AdministrativeUnit, UnitLevel
@@ -79,20 +80,6 @@ _SEED_FIELDS = (
 class GeoNotLoaded(DomainError):
     code = "geo_not_loaded"
     status = 409
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def changed(self) -> int:
-        return self.created + self.updated
-
-    def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,6 @@ every process recompiles its calendars (selectors.calendar_get) and due dates ca
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -22,20 +21,15 @@ from motcua.calendars.models import (
     WorkingCalendar,
 )
 from motcua.calendars.selectors import calendar_cache_clear
+from motcua.core.counts import Counts
 from motcua.core.errors import InvalidInput
 from motcua.core.events import publish
 
 OFFICIAL_DECISIONS = Path(__file__).resolve().parent / "data" / "official-decisions.json"
 
 
-@dataclass(frozen=True, slots=True)
-class LoadSummary:
-    created: int
-    updated: int
-    unchanged: int
-
-    def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+# What calendars_load_reference did (calendars and exceptions together).
+LoadSummary = Counts
 
 
 def _bump_revision(*, calendar_code: str, action: str, summary: str, actor: str) -> None:

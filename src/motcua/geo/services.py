@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 
+from motcua.core.counts import Counts
 from motcua.core.text import fold, nfc
 from motcua.geo.models import CODE_LENGTHS, AdministrativeUnit, UnitKind, UnitLevel, UnitSuccession
 
@@ -36,20 +37,6 @@ _KIND_BY_PACKAGE_TYPE: dict[tuple[str, str], str] = {
     (UnitLevel.COMMUNE, "thị trấn"): UnitKind.TOWNSHIP,
     (UnitLevel.COMMUNE, "đặc khu"): UnitKind.SPECIAL_ZONE,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def changed(self) -> int:
-        return self.created + self.updated
-
-    def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from motcua.agencies.models import Agency, AgencyKind
-from motcua.agencies.services import SEED_PATH, Counts, LoadSummary, agencies_load
+from motcua.agencies.services import SEED_PATH, LoadSummary, agencies_load
+from motcua.core.counts import Counts
 
 COMMUNES = 3321
 SEED_CENTRAL = 17 + 6  # 14 ministries + 3 ministerial-level agencies, 6 vertical agencies

@@ -7,8 +7,9 @@ import pytest
 import vietnam_provinces
 from django.db.models import QuerySet
 
+from motcua.core.counts import Counts
 from motcua.geo.models import AdministrativeUnit, UnitKind, UnitLevel, UnitSuccession
-from motcua.geo.services import Counts, LoadSummary, units_load
+from motcua.geo.services import LoadSummary, units_load
 
 REFORM_DAY = date(2025, 7, 1)
 LAST_OLD_DAY = date(2025, 6, 30)
