@@ -66,15 +66,6 @@ def _reference(dossier: Dossier) -> str:
     return dossier.code or str(dossier.uuid)
 
 
-def _is_overdue(dossier: Dossier, now: Any) -> bool:
-    return (
-        dossier.due_at is not None
-        and dossier.closed_at is None
-        and dossier.finished_at is None
-        and dossier.due_at < now
-    )
-
-
 # -- work queues --------------------------------------------------------------------------------------
 
 
@@ -93,7 +84,7 @@ def queue_view(request: HttpRequest, officer: Officer) -> HttpResponse:
             "dossier": dossier,
             "reference": _reference(dossier),
             "state_label": dossier.get_state_display(),
-            "overdue": _is_overdue(dossier, now),
+            "overdue": selectors.dossier_is_overdue(dossier=dossier, at=now),
         }
         for dossier in page.object_list
     ]
@@ -153,7 +144,7 @@ def _render_dossier(
         "dossier": dossier,
         "reference": _reference(dossier),
         "state_label": dossier.get_state_display(),
-        "overdue": _is_overdue(dossier, now),
+        "overdue": selectors.dossier_is_overdue(dossier=dossier, at=now),
         "deadline": selectors.dossier_deadline_explained(dossier=dossier),
         "steps": list(dossier.steps.all()),
         "history": [

@@ -36,6 +36,7 @@ __all__ = [
     "dossier_deadline_explained",
     "dossier_get_created",
     "dossier_get_for_officer",
+    "dossier_is_overdue",
     "dossier_list_for_officer",
     "dossiers_visible_to",
     "officer_for_hand_over",
@@ -122,6 +123,13 @@ def _local_day_bounds(at: datetime) -> tuple[datetime, datetime]:
 
 def _unfinished() -> Q:
     return Q(closed_at__isnull=True, finished_at__isnull=True)
+
+
+def dossier_is_overdue(*, dossier: Dossier, at: datetime) -> bool:
+    """Past its due moment and not finished: the rule of the `overdue` filter and queue, for one dossier."""
+    return (
+        dossier.due_at is not None and dossier.closed_at is None and dossier.finished_at is None and dossier.due_at < at
+    )
 
 
 def dossier_list_for_officer(
