@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run serve worker sweeper test check pytest lint typecheck layers migrations-check schema schema-check messages bench clean
+.PHONY: system-packages install run serve worker sweeper test check pytest lint typecheck layers migrations-check schema schema-check messages bench clean
 
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -26,6 +26,7 @@ install: $(STAMP)
 # Development serving: DEBUG on, demo data, job worker in the background, Django's dev server.
 run: export DEBUG ?= true
 run: install
+	@scripts/system-packages run
 	$(BIN)/motcua migrate --noinput
 	$(BIN)/motcua load-reference-data
 	$(BIN)/motcua load-demo
@@ -78,6 +79,7 @@ messages: install
 check: lint typecheck layers migrations-check schema-check
 
 pytest: install
+	@scripts/system-packages test
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # Every test: static checks, then the suite on the database DATABASE_URL names (SQLite by default).

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "motcua.identity",
     "motcua.calendars",
     "motcua.catalog",
+    "motcua.documents",
     "motcua.dossiers",
     "motcua.api",
     "motcua.portal",

@@ -17,10 +17,20 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.models import Agency, Officer
 from motcua.catalog.models import Channel, ProcedureVersion
+from motcua.documents.models import StoredFile
 from motcua.dossiers.numbering import DossierCodeSequence
 from motcua.dossiers.workflow import STATE_LABELS, State
 
-__all__ = ["Apology", "Dossier", "DossierCodeSequence", "HistoryEntry", "Pause", "ResultDocument", "Step"]
+__all__ = [
+    "Apology",
+    "Dossier",
+    "DossierCodeSequence",
+    "DossierDocument",
+    "HistoryEntry",
+    "Pause",
+    "ResultDocument",
+    "Step",
+]
 
 STATE_CHOICES = [(state.value, label) for state, label in STATE_LABELS.items()]
 
@@ -213,12 +223,52 @@ class ResultDocument(models.Model):
     name = models.CharField(max_length=500)
     result_type_code = models.CharField(max_length=40, blank=True)
     issued_at = models.DateTimeField()
+    # The electronic result (a PDF generated from a template and signed by the agency, domain §12);
+    # blank for a result issued on paper only. Indicators count results issued electronically.
+    file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class DossierDocument(models.Model):
+    """One version of one component of a dossier (a file the applicant provided or the state reused).
+
+    Versions are appended: a supplement or a better scan adds version n+1 of the same component and
+    the earlier file stays. `origin` carries the flags the service-quality indicators count (domain
+    §3.2, §5 group 4): components digitised at the counter and components reused from data held.
+    """
+
+    class Origin(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded by the applicant")
+        DIGITISED = "digitised", _("Digitised at the counter")
+        REUSED = "reused", _("Reused from data already held")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    # The component as the procedure version names it (DocumentRequirement.name), or free text for
+    # an extra paper the applicant brought.
+    component = models.CharField(_("component"), max_length=500)
+    version = models.PositiveSmallIntegerField(_("version"))
+    file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices)
+    # For a reused component: the code of the result or record it came from (e.g. "...-KQ1").
+    source_reference = models.CharField(_("source"), max_length=120, blank=True)
+    added_at = models.DateTimeField(_("added at"))
+    added_by = models.ForeignKey(Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["dossier_id", "component", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "component", "version"], name="dossiers_document_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.component} v{self.version}"
 
 
 class HistoryEntry(models.Model):
