@@ -1,7 +1,7 @@
 from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView
 
-from motcua.api.v1 import calendar, dossiers, procedures
+from motcua.api.v1 import calendar, dossiers, procedures, slips
 
 app_name = "api"
 
@@ -26,4 +26,6 @@ urlpatterns = [
         dossiers.DossierUnknownActionApi.as_view(),
         name="dossier-unknown-action",
     ),
+    path("v1/dossiers/<str:code>/slips", slips.DossierSlipListApi.as_view(), name="dossier-slip-list"),
+    path("v1/dossiers/<str:code>/slips/<str:kind>", slips.DossierSlipApi.as_view(), name="dossier-slip"),
 ]

@@ -143,6 +143,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Fields named "kind" carry different choices (applicant kinds, slip kinds): name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "SlipKindEnum": "motcua.dossiers.slips.SLIP_KIND_CHOICES",
+        "ApplicantKindEnum": "motcua.dossiers.models.ApplicantKind",
+    },
 }
 
 # Background jobs: the django.tasks API (django-tasks backport on Django 5.2) with the database
@@ -183,6 +188,8 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     },
+    # WeasyPrint reports every layout step at INFO; its warnings (missing fonts, bad CSS) still show.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
