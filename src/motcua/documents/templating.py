@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from motcua.core import clock
 from motcua.core.errors import InvalidInput
 from motcua.documents.models import DocumentTemplate, TemplateKind
-from motcua.documents.rendering import Issuer, QrPayload, TemplateSource, default_source, render_html
+from motcua.documents.rendering import (
+    Issuer,
+    QrPayload,
+    TemplateSource,
+    default_source,
+    document_render,
+    render_html,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -87,6 +94,47 @@ def sample_context() -> dict[str, Any]:
     }
 
 
+def document_template_check(*, kind: str, title: str, body: str, stylesheet: str = "") -> TemplateSource:
+    """Refuse a template that could not be used: unknown kind, empty, too long, or one that does not
+    compile or render with sample data in the sandbox. Returns it ready to render (for a preview)."""
+    if kind not in TemplateKind.values:
+        raise InvalidInput(_("Unknown document kind: %(kind)s.") % {"kind": kind}, field="kind")
+    if not title.strip():
+        raise InvalidInput(_("A template needs a title."), field="title")
+    if not body.strip():
+        raise InvalidInput(_("A template needs a body."), field="body")
+    if len(body) + len(stylesheet) > MAX_TEMPLATE_CHARS:
+        raise InvalidInput(_("The template is too long."), field="body")
+    if "</style" in stylesheet.lower():
+        raise InvalidInput(_("The stylesheet may not close the style element."), field="stylesheet")
+    source = TemplateSource(kind=kind, title=title.strip(), body=body, stylesheet=stylesheet)
+    try:
+        render_html(source=source, context=sample_context(), issuer=SAMPLE_ISSUER, qr=sample_qr(title))
+    except (TemplateSyntaxError, TemplateDoesNotExist) as exc:
+        raise TemplateInvalid(_("The template cannot be used: %(error)s") % {"error": exc}, field="body") from exc
+    return source
+
+
+SAMPLE_ISSUER = Issuer(name="Ủy ban nhân dân phường mẫu", parent_name="Ủy ban nhân dân tỉnh mẫu", place="Tỉnh mẫu")
+
+
+def sample_qr(title: str) -> QrPayload:
+    return QrPayload(
+        dossier_code="000.00.00.X00-261127-0001",
+        procedure_code="1.000000",
+        applicant_id="079090001234",
+        document_name=title,
+        issued_at=clock.now(),
+    )
+
+
+def document_template_preview(*, source: TemplateSource) -> bytes:
+    """The template rendered with sample data, as the PDF an operator checks before publishing."""
+    return document_render(
+        source=source, context=sample_context(), issuer=SAMPLE_ISSUER, qr=sample_qr(source.title)
+    ).pdf
+
+
 @transaction.atomic
 def document_template_publish(
     *,
@@ -99,28 +147,8 @@ def document_template_publish(
     user: User | None = None,
 ) -> DocumentTemplate:
     """Append a new version of a template after checking that it compiles and renders."""
-    if kind not in TemplateKind.values:
-        raise InvalidInput(_("Unknown document kind: %(kind)s.") % {"kind": kind}, field="kind")
-    if not title.strip():
-        raise InvalidInput(_("A template needs a title."), field="title")
-    if not body.strip():
-        raise InvalidInput(_("A template needs a body."), field="body")
-    if len(body) + len(stylesheet) > MAX_TEMPLATE_CHARS:
-        raise InvalidInput(_("The template is too long."), field="body")
-    if "</style" in stylesheet.lower():
-        raise InvalidInput(_("The stylesheet may not close the style element."), field="stylesheet")
-    source = TemplateSource(kind=kind, title=title, body=body, stylesheet=stylesheet)
-    try:
-        render_html(
-            source=source,
-            context=sample_context(),
-            issuer=Issuer(name="Cơ quan mẫu"),
-            qr=QrPayload(
-                dossier_code="X", procedure_code="X", applicant_id="X", document_name=title, issued_at=clock.now()
-            ),
-        )
-    except (TemplateSyntaxError, TemplateDoesNotExist) as exc:
-        raise TemplateInvalid(_("The template cannot be used: %(error)s") % {"error": exc}, field="body") from exc
+    document_template_check(kind=kind, title=title, body=body, stylesheet=stylesheet)
+    # Lock the scope's rows so two operators publishing at once get versions n+1 and n+2.
     scope = DocumentTemplate.objects.select_for_update().filter(kind=kind, agency=agency)
     latest = scope.aggregate(n=Max("version"))["n"] or 0
     return DocumentTemplate.objects.create(
