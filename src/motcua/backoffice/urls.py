@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from motcua.backoffice.slips import slip_view
-from motcua.backoffice.views import action_view, dossier_view, queue_view
+from motcua.backoffice.views import action_view, counter_view, dossier_view, queue_view
 
 app_name = "backoffice"
 
@@ -18,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("dang-xuat/", auth_views.LogoutView.as_view(next_page=reverse_lazy("backoffice:login")), name="logout"),
+    path("quay/", counter_view, name="counter"),
     path("ho-so/<str:code>/", dossier_view, name="dossier"),
     path("ho-so/<str:code>/thao-tac/<str:action>/", action_view, name="action"),
     path("ho-so/<str:code>/phieu/<str:kind>/", slip_view, name="slip"),

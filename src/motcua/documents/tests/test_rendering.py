@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from motcua.agencies.models import Agency, AgencyKind, AgencyLevel
 from motcua.core.errors import InvalidInput
 from motcua.documents.models import DocumentTemplate
 from motcua.documents.rendering import (
@@ -146,17 +147,21 @@ def test_bad_template_input_is_refused_with_a_clear_error(db: None) -> None:
 
 
 def test_edits_append_versions_and_the_agencys_own_wins(db: None) -> None:
-    from motcua.dossiers.tests.conftest import build_world
-
-    world = build_world()
+    ward, centre = (
+        Agency.objects.create(code=code, name=name, name_folded=name.lower(), kind=kind, level=AgencyLevel.COMMUNE)
+        for code, name, kind in (
+            ("267.40.00.X79", "Ủy ban nhân dân phường Sài Gòn", AgencyKind.COMMUNE_PEOPLES_COMMITTEE),
+            ("267.40.01.X79", "Trung tâm Phục vụ hành chính công phường Sài Gòn", AgencyKind.COMMUNE_SERVICE_CENTRE),
+        )
+    )
     assert document_template_current(kind="receipt").version == 0  # the packaged default
     document_template_publish(kind="receipt", title="Giấy tiếp nhận", body="<p>v1</p>")
     second = document_template_publish(kind="receipt", title="Giấy tiếp nhận", body="<p>v2</p>", note="wording")
-    own = document_template_publish(kind="receipt", title="Giấy tiếp nhận", body="<p>ward</p>", agency=world.ward)
+    own = document_template_publish(kind="receipt", title="Giấy tiếp nhận", body="<p>ward</p>", agency=ward)
     assert (second.version, own.version) == (2, 1)
     assert document_template_current(kind="receipt").body == "<p>v2</p>"
-    assert document_template_current(kind="receipt", agency=world.ward).body == "<p>ward</p>"
-    assert document_template_current(kind="receipt", agency=world.centre).body == "<p>v2</p>"
+    assert document_template_current(kind="receipt", agency=ward).body == "<p>ward</p>"
+    assert document_template_current(kind="receipt", agency=centre).body == "<p>v2</p>"
     assert list(DocumentTemplate.objects.filter(agency=None).values_list("body", flat=True).order_by("version")) == [
         "<p>v1</p>",
         "<p>v2</p>",
