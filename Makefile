@@ -35,6 +35,8 @@ run: install
 	  $(BIN)/motcua db_worker --interval 1 --no-reload & \
 	  $(BIN)/motcua deliver-events --loop --interval 2 & \
 	  $(BIN)/motcua sweep-deadlines --loop --interval 60 & \
+	  $(BIN)/motcua mail-standin --port 1025 & \
+	  $(BIN)/motcua sms-standin --port 8090 & \
 	  $(BIN)/motcua runserver --noreload $(HOST):$(PORT)
 
 # Production serving: granian (WSGI) with static files collected; the worker runs as `make worker`.
@@ -92,6 +94,9 @@ bench: install
 	$(BIN)/python -m bench.catalog_search --write
 	$(BIN)/python -m bench.catalog_import --write
 	$(BIN)/python -m bench.dossier_recompute --write
+	$(BIN)/python -m bench.signing --write
+	$(BIN)/python -m bench.dossier_submit --write
+	$(BIN)/python -m bench.dossier_crash --write
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,7 +1,8 @@
 from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView
 
-from motcua.api.v1 import calendar, dossiers, procedures, slips
+from motcua.api.v1 import calendar, dossier_documents, dossiers, procedures, slips
+from motcua.api.v1.verify import VerifyApi
 
 app_name = "api"
 
@@ -14,6 +15,7 @@ _dossier_actions: list[URLPattern] = [
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/calendar/due-date", calendar.DueDateApi.as_view(), name="calendar-due-date"),
+    path("v1/verify", VerifyApi.as_view(), name="verify"),
     path("v1/procedures", procedures.ProcedureListApi.as_view(), name="procedure-list"),
     # Codes hold dots (1.001193, 1.000948.H38): any segment without a slash.
     path("v1/procedures/<str:code>", procedures.ProcedureDetailApi.as_view(), name="procedure-detail"),
@@ -28,4 +30,10 @@ urlpatterns = [
     ),
     path("v1/dossiers/<str:code>/slips", slips.DossierSlipListApi.as_view(), name="dossier-slip-list"),
     path("v1/dossiers/<str:code>/slips/<str:kind>", slips.DossierSlipApi.as_view(), name="dossier-slip"),
+    path("v1/dossiers/<str:code>/documents", dossier_documents.DossierDocumentsApi.as_view(), name="dossier-documents"),
+    path(
+        "v1/dossiers/<str:code>/documents/<str:file_uuid>/file",
+        dossier_documents.DossierDocumentFileApi.as_view(),
+        name="dossier-document-file",
+    ),
 ]

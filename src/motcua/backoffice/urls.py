@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from motcua.backoffice.inbox import inbox_view
 from motcua.backoffice.slips import slip_view
 from motcua.backoffice.views import action_view, counter_view, dossier_view, queue_view
 
@@ -18,6 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("dang-xuat/", auth_views.LogoutView.as_view(next_page=reverse_lazy("backoffice:login")), name="logout"),
+    path("thong-bao/", inbox_view, name="inbox"),
     path("quay/", counter_view, name="counter"),
     path("ho-so/<str:code>/", dossier_view, name="dossier"),
     path("ho-so/<str:code>/thao-tac/<str:action>/", action_view, name="action"),

@@ -10,5 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("can-bo/", include("motcua.backoffice.urls")),
     path("", include("motcua.portal.urls")),
 ]
+# The identity-provider stand-in (development and tests only; motcua.idp_standin).
+if settings.IDP_STANDIN_ENABLED:
+    urlpatterns.insert(-1, path("idp/", include("motcua.idp_standin.urls")))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

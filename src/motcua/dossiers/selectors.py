@@ -25,7 +25,7 @@ from motcua.core.errors import InvalidInput, NotFound
 from motcua.core.text import fold
 from motcua.dossiers import services
 from motcua.dossiers.deadlines import TimeLimitUnknown
-from motcua.dossiers.models import Dossier, HistoryEntry, Step
+from motcua.dossiers.models import Dossier, HistoryEntry, ResultDocument, Step
 from motcua.dossiers.policies import DESK_OF_ROLE, WHOLE_AGENCY_ROLES, Desk
 from motcua.dossiers.workflow import State
 
@@ -250,3 +250,14 @@ def dossier_after_action(*, officer: Officer, dossier: Dossier) -> tuple[Dossier
     hand-over moves it off their desk). Only its state is shown to an officer who no longer sees it."""
     after = Dossier.objects.select_related("receiving_agency", "competent_agency", "handling_agency").get(pk=dossier.pk)
     return after, dossiers_visible_to(officer).filter(pk=dossier.pk).exists()
+
+
+def result_for_verification(*, code: str = "", sha256: tuple[str, ...] = ()) -> ResultDocument | None:
+    """For the public signature check: the result numbered `code`, or else the electronic result
+    whose file has the first of the `sha256` digests that matches (the file as issued, then the
+    revisions a later change may have been appended to). None when nothing matches."""
+    results = ResultDocument.objects.select_related("file", "dossier__competent_agency", "dossier__procedure_version")
+    if code.strip():
+        return results.filter(code=code.strip()).first()
+    found = {r.file.sha256: r for r in results.filter(file__sha256__in=sha256) if r.file is not None}
+    return next((found[digest] for digest in sha256 if digest in found), None)

@@ -77,7 +77,7 @@ def parsed() -> Parsed:
     return _PARSED[0]
 
 
-def test_every_record_is_parsed_quickly_and_none_rejected(parsed: Parsed) -> None:
+def test_every_record_is_parsed_and_none_rejected(parsed: Parsed) -> None:
     stats = parsed.statistics
     # Printed on purpose (pytest -s): the importer's issue asks for these numbers with every run.
     report = [
@@ -90,7 +90,7 @@ def test_every_record_is_parsed_quickly_and_none_rejected(parsed: Parsed) -> Non
     assert parsed.rejected == []
     assert stats.records == 1316
     assert not any(f.code == FlagCode.INTERNAL_ERROR for p in parsed.procedures.values() for f in p.flags)
-    assert parsed.seconds < 5
+    # The parser's speed is measured by bench/catalog_import.py, not asserted here.
 
 
 def test_channel_rows_time_limits_and_fees_are_counted_as_measured(parsed: Parsed) -> None:

@@ -1,0 +1,428 @@
+"""Dossier submission and status look-up through the real API on PostgreSQL, against the ceiling.
+
+Issue #4 targets, at 16 concurrent clients on the 2-core reference machine:
+- POST /api/v1/dossiers: at least 50 % of the ceiling's requests per second, p99 under 150 ms;
+- GET /api/v1/dossiers/{code}: at least 80 % of the ceiling's GET rate.
+
+The ceiling is the same stack doing nothing but one INSERT (POST) or one SELECT by a unique key
+(GET): same granian process, middleware, DRF settings, token authentication, JSON parser and
+database (bench/ceiling/). A run:
+
+1. creates a throwaway PostgreSQL database, migrates it and loads what a submission needs
+   (bench._serving.prepare), with an API token for a system (the portal) and one for the receiving
+   officer of the Phường Sài Gòn service centre;
+2. starts `motcua serve` (granian WSGI, 2 workers, 4 threads each, DEBUG off) serving the product's
+   URLs and the ceiling's, on a free port;
+3. drives each phase with wrk (16 connections, 2 threads, keep-alive) for --duration seconds after a
+   --warmup of the same endpoint: A ceiling POST, B POST /api/v1/dossiers (a new Idempotency-Key and
+   applicant per request), C ceiling GET over the rows of A, D GET /api/v1/dossiers/{code} over
+   dossiers of B. Before D, --intake dossiers of B are received through POST .../actions/receive (4
+   clients; the receipt gives them their code), since a submitted dossier has no code yet.
+
+wrk, granian and PostgreSQL share the machine's cores: the figures are what the whole machine
+does, and a busy machine lowers both sides of each ratio.
+
+    SECRET_KEY=x .venv/bin/python -m bench.dossier_submit [--write] [--postgres URL] [--duration S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import LiteralString, TypedDict
+
+from bench._report import write_section
+from bench._serving import (
+    API_DOSSIERS,
+    HOST,
+    WORKERS,
+    Client,
+    Server,
+    Tokens,
+    bench_env,
+    free_port,
+    prepare,
+    run_child,
+    submission,
+    throwaway_postgres,
+)
+
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/motcua_bench_submit"
+CLIENTS = 16
+DURATION = 20
+WARMUP = 3
+INTAKE = 1000
+LUA = Path(__file__).resolve().parent / "load.lua"
+CEILING_ROWS = "/bench/ceiling/rows"
+TARGET_POST_RATIO = 0.5
+TARGET_POST_P99_MS = 150.0
+TARGET_GET_RATIO = 0.8
+
+
+class Phase(TypedDict):
+    name: str
+    endpoint: str
+    requests: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    non2xx: int
+    socket_errors: int
+    sample: str
+
+
+class Intake(TypedDict):
+    dossiers: int
+    seconds: float
+    errors: int
+
+
+class Anatomy(TypedDict):
+    """One endpoint seen from inside the Django process (test client, same URLconf and middleware)."""
+
+    queries: int  # SQL statements of one request, transaction control included
+    by_app: dict[str, int]  # statements by the app of the table they touch
+    cpu_ms: float  # CPU time of the Django process per request (the database server's excluded)
+
+
+class Run(TypedDict):
+    phases: dict[str, Phase]
+    created_in_b: int
+    intake: Intake
+    anatomy: dict[str, Anatomy]
+    load_before: float
+    setup_seconds: float
+
+
+ANATOMY_REPEATS = 30
+_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([a-z0-9_]+)"?', re.IGNORECASE)
+
+
+def child_anatomy(tokens: Tokens, code: str, key: str) -> dict[str, Anatomy]:
+    """Inside a process on the run's database: SQL statements and CPU per request of each endpoint."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client as TestClient
+    from django.test.utils import CaptureQueriesContext
+
+    system = TestClient(headers={"Authorization": f"Token {tokens['system']}"})
+    officer = TestClient(headers={"Authorization": f"Token {tokens['officer']}"})
+    body = submission(0)
+    counter = [0]
+
+    def post(path: str) -> int:
+        counter[0] += 1
+        headers = {"Idempotency-Key": f"anatomy-{counter[0]}"}
+        data = json.dumps(body, ensure_ascii=False)
+        return system.post(path, data=data, content_type="application/json", headers=headers).status_code
+
+    requests: dict[str, Callable[[], int]] = {
+        "A": lambda: post(CEILING_ROWS),
+        "B": lambda: post(API_DOSSIERS),
+        "C": lambda: officer.get(f"{CEILING_ROWS}/{key}").status_code,
+        "D": lambda: officer.get(f"{API_DOSSIERS}/{code}").status_code,
+    }
+    anatomy: dict[str, Anatomy] = {}
+    for name, call in requests.items():
+        for _ in range(3):
+            call()
+        with CaptureQueriesContext(connection) as captured:
+            status = call()
+        if not 200 <= status < 300:
+            sys.exit(f"anatomy of {name}: answered {status}")
+        # Read now: every request start empties the connection's query log (django.db.reset_queries).
+        queries = list(captured.captured_queries)
+        by_app: dict[str, int] = {}
+        for query in queries:
+            match = _TABLE.search(query["sql"])
+            app = match.group(1).split("_", 1)[0] if match else "transaction control"
+            by_app[app] = by_app.get(app, 0) + 1
+        started = time.process_time()
+        for _ in range(ANATOMY_REPEATS):
+            call()
+        anatomy[name] = {
+            "queries": len(queries),
+            "by_app": dict(sorted(by_app.items(), key=lambda item: -item[1])),
+            "cpu_ms": (time.process_time() - started) / ANATOMY_REPEATS * 1000,
+        }
+    return anatomy
+
+
+def _wrk(url: str, args: list[str], *, clients: int, seconds: float, name: str = "", endpoint: str = "") -> Phase:
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{clients}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        url,
+        "--",
+        *args,
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    result = next((line for line in completed.stdout.splitlines() if line.startswith("WRK-RESULT ")), None)
+    if completed.returncode != 0 or result is None:
+        sys.exit(f"wrk failed ({completed.returncode}):\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}")
+    figures = json.loads(result.removeprefix("WRK-RESULT "))
+    sample = next((line for line in completed.stdout.splitlines() if line.startswith("WRK-SAMPLE ")), "")
+    return {
+        "name": name,
+        "endpoint": endpoint,
+        "requests": figures["requests"],
+        "rps": figures["requests"] / (figures["duration_us"] / 1e6),
+        "p50_ms": figures["p50_us"] / 1000,
+        "p95_ms": figures["p95_us"] / 1000,
+        "p99_ms": figures["p99_us"] / 1000,
+        "max_ms": figures["max_us"] / 1000,
+        "non2xx": figures["non2xx"],
+        "socket_errors": sum(figures[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts")),
+        "sample": sample.removeprefix("WRK-SAMPLE "),
+    }
+
+
+def _drain(url: str) -> None:
+    """Wait until the server has finished what a phase left queued (granian keeps executing requests
+    after wrk hung up): no statement running on the database in three polls 0.2 s apart."""
+    import psycopg
+
+    busy = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND state <> 'idle' AND pid <> pg_backend_pid()"
+    )
+    quiet = 0
+    deadline = time.monotonic() + 300
+    with psycopg.connect(url, autocommit=True) as connection:
+        while quiet < 3 and time.monotonic() < deadline:
+            row = connection.execute(busy).fetchone()
+            quiet = quiet + 1 if row is not None and row[0] == 0 else 0
+            time.sleep(0.2)
+
+
+def _phase(
+    url: str,
+    base: str,
+    name: str,
+    endpoint: str,
+    warmup_args: list[str],
+    run_args: list[str],
+    *,
+    clients: int,
+    duration: float,
+    warmup: float,
+) -> Phase:
+    """A warm-up of the endpoint (with its own keys), then the measured run."""
+    print(f"phase {name}: {endpoint} (warm-up {warmup:.0f} s, then {duration:.0f} s)", flush=True)
+    _wrk(base, warmup_args, clients=clients, seconds=warmup)
+    _drain(url)
+    phase = _wrk(base, run_args, clients=clients, seconds=duration, name=name, endpoint=endpoint)
+    _drain(url)
+    print(
+        f"  {phase['rps']:.0f} req/s, p50 {phase['p50_ms']:.1f} ms, p99 {phase['p99_ms']:.1f} ms, "
+        f"non-2xx {phase['non2xx']}, socket errors {phase['socket_errors']}",
+        flush=True,
+    )
+    return phase
+
+
+def _query(url: str, sql: LiteralString) -> list[tuple[object, ...]]:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        return list(connection.execute(sql).fetchall())
+
+
+def _intake(port: int, officer_token: str, uuids: list[str]) -> tuple[Intake, list[str]]:
+    """Receive the dossiers through the API, 4 clients at a time; returns the codes the receipts gave."""
+    lock = threading.Lock()
+    todo = list(uuids)
+    errors: list[str] = []
+    codes: list[str] = []
+
+    def work() -> None:
+        client = Client(port, officer_token)
+        while True:
+            with lock:
+                if not todo:
+                    break
+                uuid = todo.pop()
+            answer = client.call("POST", f"{API_DOSSIERS}/{uuid}/actions/receive", {})
+            with lock:
+                if answer.status == 200:
+                    codes.append(answer.json()["code"])
+                else:
+                    errors.append(f"{answer.status} {answer.body[:200]!r}")
+        client.close()
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=work) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if errors:
+        print(f"  intake: {len(errors)} errors, first: {errors[0]}", flush=True)
+    seconds = time.perf_counter() - started
+    return {"dossiers": len(uuids), "seconds": seconds, "errors": len(errors)}, codes
+
+
+def run(url: str, *, clients: int, duration: float, warmup: float, intake: int) -> Run:
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp, throwaway_postgres(url):
+        env = bench_env(url, tmp, settings_module="bench.ceiling.settings")
+        started = time.perf_counter()
+        tokens: Tokens = prepare(env, ceiling_table=True)
+        setup_seconds = time.perf_counter() - started
+        body_file = Path(tmp) / "submission.json"
+        template = submission(0)
+        template["applicant"]["id_number"] = "@ID@"
+        body_file.write_text(json.dumps(template, ensure_ascii=False), encoding="utf-8")
+        port = free_port()
+        base = f"http://{HOST}:{port}"
+        system, officer = tokens["system"], tokens["officer"]
+        phases: dict[str, Phase] = {}
+        with Server(env, port, Path(tmp) / "server.log"):
+
+            def measure(name: str, endpoint: str, warmup_args: list[str], run_args: list[str]) -> None:
+                phases[name] = _phase(
+                    url, base, name, endpoint, warmup_args, run_args, clients=clients, duration=duration, warmup=warmup
+                )
+
+            def post(path: str, prefix: str) -> list[str]:
+                return ["post", system, path, str(body_file), prefix]
+
+            def get(path: str, items: Path) -> list[str]:
+                return ["get", officer, path + "/", str(items)]
+
+            measure("A", "ceiling POST (one INSERT)", post(CEILING_ROWS, "Aw"), post(CEILING_ROWS, "A"))
+            measure("B", "POST /api/v1/dossiers", post(API_DOSSIERS, "Bw"), post(API_DOSSIERS, "B"))
+            # What phase B created: every key committed, including answers wrk stopped waiting for.
+            created = _query(url, "SELECT response_body->>'uuid' FROM api_idempotencykey WHERE key LIKE 'B-%'")
+            uuids = [str(row[0]) for row in created]
+            if not uuids:
+                sys.exit("phase B committed no dossier: nothing to look up")
+            print(f"intake: receiving {min(intake, len(uuids))} of the {len(uuids)} dossiers of B", flush=True)
+            received, received_codes = _intake(port, officer, uuids[:intake])
+            keys = Path(tmp) / "ceiling-keys.txt"
+            rows = _query(url, "SELECT key FROM bench_ceiling_row WHERE key LIKE 'A-%'")
+            keys.write_text("\n".join(str(row[0]) for row in rows) + "\n")
+            codes = Path(tmp) / "codes.txt"
+            codes.write_text("\n".join(received_codes) + "\n")
+            measure("C", "ceiling GET (one SELECT by key)", get(CEILING_ROWS, keys), get(CEILING_ROWS, keys))
+            measure("D", "GET /api/v1/dossiers/{code}", get(API_DOSSIERS, codes), get(API_DOSSIERS, codes))
+        print("anatomy: SQL statements and Django CPU per request, in process", flush=True)
+        args = ["--child-anatomy", json.dumps(tokens), received_codes[0], str(rows[0][0])]
+        anatomy: dict[str, Anatomy] = run_child(env, "bench.dossier_submit", *args)
+    return {
+        "phases": phases,
+        "created_in_b": len(uuids),
+        "intake": received,
+        "anatomy": anatomy,
+        "load_before": load_before,
+        "setup_seconds": setup_seconds,
+    }
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**NOT met**"
+
+
+def report(result: Run, *, clients: int, duration: float) -> str:
+    p = result["phases"]
+    post_ratio = p["B"]["rps"] / p["A"]["rps"]
+    get_ratio = p["D"]["rps"] / p["C"]["rps"]
+    lines = [
+        "| phase | endpoint | req/s | vs ceiling | p50 | p95 | p99 | max | non-2xx | socket errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    ratios = {"B": post_ratio, "D": get_ratio}
+    for key, phase in p.items():
+        ratio = f"{ratios[key]:.0%}" if key in ratios else "(ceiling)"
+        lines.append(
+            f"| {key} | {phase['endpoint']} | **{phase['rps']:.0f}** | {ratio} | {phase['p50_ms']:.1f} ms "
+            f"| {phase['p95_ms']:.1f} ms | {phase['p99_ms']:.1f} ms | {phase['max_ms']:.0f} ms "
+            f"| {phase['non2xx']} | {phase['socket_errors']} |"
+        )
+    samples = [f"phase {k}: `{ph['sample']}`" for k, ph in p.items() if ph["sample"]]
+    intake = result["intake"]
+    b_answered = p["B"]["requests"] - p["B"]["non2xx"]
+    post_ok = post_ratio >= TARGET_POST_RATIO and p["B"]["p99_ms"] < TARGET_POST_P99_MS
+    get_ok = get_ratio >= TARGET_GET_RATIO
+    errors_ok = all(ph["non2xx"] == 0 and ph["socket_errors"] == 0 for ph in p.values())
+    body = [
+        f"{clients} concurrent clients (wrk, 2 threads, keep-alive), {duration:.0f} s per phase after a warm-up; "
+        f"granian WSGI, {WORKERS} workers × 4 threads, DEBUG off, PostgreSQL. wrk, granian and PostgreSQL share "
+        f"the 2 cores (load average {result['load_before']:.1f} when the run began).",
+        "",
+        *lines,
+        "",
+        f"Phase B committed {result['created_in_b']:,} dossiers ({b_answered:,} answers received inside the "
+        f"window; the rest were in flight when wrk stopped). Before D, {intake['dossiers']:,} of them were "
+        f"received through POST …/actions/receive by 4 clients: {intake['dossiers'] / intake['seconds']:.0f}/s, "
+        f"{intake['errors']} errors. Setup (migrate, reference data, procedure, officers): "
+        f"{result['setup_seconds']:.0f} s.",
+        "",
+        f"- Submission: {post_ratio:.0%} of the ceiling's rate (target ≥ {TARGET_POST_RATIO:.0%}), p99 "
+        f"{p['B']['p99_ms']:.0f} ms (target < {TARGET_POST_P99_MS:.0f} ms): {_verdict(post_ok)}.",
+        f"- Look-up by code: {get_ratio:.0%} of the ceiling's GET rate (target ≥ {TARGET_GET_RATIO:.0%}): "
+        f"{_verdict(get_ok)}.",
+        f"- Every answer 2xx: {'yes' if errors_ok else '**no**'}.",
+    ]
+    if samples:
+        body += ["", "First non-2xx answer: " + "; ".join(samples)]
+    body += [
+        "",
+        "Where the time goes: one request of each endpoint inside the Django process (test client, same "
+        f"URLconf and middleware, after a warm-up; CPU is the mean of {ANATOMY_REPEATS} requests, the database "
+        "server's time excluded).",
+        "",
+        "| phase | endpoint | SQL statements | by app | Django CPU per request |",
+        "|---|---|---|---|---|",
+    ]
+    for key, anatomy in result["anatomy"].items():
+        apps = ", ".join(f"{app} {n}" for app, n in anatomy["by_app"].items())
+        body.append(f"| {key} | {p[key]['endpoint']} | {anatomy['queries']} | {apps} | {anatomy['cpu_ms']:.1f} ms |")
+    return "\n".join(body)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help="write the figures to docs/performance.md")
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_SUBMIT_POSTGRES_URL", DEFAULT_POSTGRES))
+    parser.add_argument("--clients", type=int, default=CLIENTS)
+    parser.add_argument("--duration", type=float, default=DURATION, help="seconds per phase")
+    parser.add_argument("--warmup", type=float, default=WARMUP, help="seconds of warm-up before each phase")
+    parser.add_argument("--intake", type=int, default=INTAKE, help="dossiers received before the look-up phase")
+    parser.add_argument("--child-anatomy", nargs=3, metavar=("TOKENS", "CODE", "KEY"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_anatomy:
+        tokens, code, key = args.child_anatomy
+        print(json.dumps(child_anatomy(json.loads(tokens), code, key)))
+        return
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed (apt-get install wrk)")
+    result = run(args.postgres, clients=args.clients, duration=args.duration, warmup=args.warmup, intake=args.intake)
+    body = report(result, clients=args.clients, duration=args.duration)
+    print(body)
+    if args.write:
+        write_section("dossier-submit", "python -m bench.dossier_submit --write", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Ratings of the service by applicants (domain §2.7); the models arrive with the ratings work."""
