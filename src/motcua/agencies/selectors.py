@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
+
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +42,61 @@ def agency_ancestors(*, agency: Agency) -> list[Agency]:
         seen.add(parent.pk)
         parent_id = parent.parent_id
     return chain
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """Where an agency sits: its ancestors (nearest first) and the province it serves."""
+
+    ancestor_ids: tuple[int, ...]
+    province_id: int | None  # the AdministrativeUnit of level province, by primary key
+
+
+# Every submission asks where the receiving and competent agencies sit (non-geographical receipt);
+# the answer walks parents and administrative units, which change a few times a year. Kept per
+# process, forgotten when an agency or unit is saved in this process (agencies.apps) and after
+# LINEAGE_TTL_SECONDS in any case, so another process's change is seen within a minute.
+LINEAGE_TTL_SECONDS = 60.0
+
+
+class _LineageCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: dict[int, tuple[float, Lineage]] = {}
+
+
+_lineages = _LineageCache()
+
+
+def agency_lineage(*, agency: Agency) -> Lineage:
+    """The agency's ancestors and province (cached per process, see LINEAGE_TTL_SECONDS)."""
+    now = time.monotonic()
+    with _lineages.lock:
+        hit = _lineages.entries.get(agency.pk)
+    if hit is not None and now - hit[0] < LINEAGE_TTL_SECONDS:
+        return hit[1]
+    ancestors = agency_ancestors(agency=agency)
+    province_id: int | None = None
+    for candidate in [agency, *ancestors]:
+        unit = candidate.administrative_unit
+        for _depth in range(4):
+            if unit is None:
+                break
+            if unit.level == UnitLevel.PROVINCE:
+                province_id = unit.pk
+                break
+            unit = unit.parent
+        if province_id is not None:
+            break
+    lineage = Lineage(ancestor_ids=tuple(a.pk for a in ancestors), province_id=province_id)
+    with _lineages.lock:
+        _lineages.entries[agency.pk] = (now, lineage)
+    return lineage
+
+
+def agency_lineage_cache_clear() -> None:
+    with _lineages.lock:
+        _lineages.entries.clear()
 
 
 def agency_search(*, q: str, include_inactive: bool = False) -> QuerySet[Agency]:

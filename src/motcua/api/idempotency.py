@@ -6,12 +6,13 @@ key; every retry with the same key and the same body gets that response back (st
 original body, with `Idempotent-Replayed: true`) and creates nothing. The same key with a different
 body is refused: 409 `idempotency_key_reused`.
 
-Race-safe by the database, not by a check-then-insert: the key row is inserted first, in the same
-transaction that creates the resource and then stores the response, under a unique constraint on
-(client, key). A concurrent request with the same key blocks on that unique index until the first
-transaction ends (PostgreSQL), or waits for the write lock (SQLite: every transaction begins
-IMMEDIATE); if the first committed, its insert fails and it reads the stored response; if the first
-failed and rolled back, it goes ahead itself. Only successful responses are stored: a refused
+Race-safe by the database, not by a check-then-insert: the key row, with the response, is
+inserted at the end of the transaction that creates the resource, under a unique constraint on
+(client, key). A concurrent request with the same key that got that far blocks on that unique index
+until the first transaction ends (PostgreSQL), or waits for the write lock (SQLite: every
+transaction begins IMMEDIATE); if the first committed, its insert fails, its transaction (and what
+it created) rolls back, and it answers with the stored response; if the first failed and rolled
+back, its own insert goes through. Only successful responses are stored: a refused
 request (400, 403, 409...) leaves no key behind and may be corrected and sent again with the same key.
 """
 
@@ -78,24 +79,31 @@ def idempotent_create(
 ) -> Response:
     """Run `create` once per (client, key): it returns the response (201) and the body to store.
 
-    `create` runs inside this function's transaction; whatever it raises rolls the key back too.
+    `create` and the key's record share one transaction: the record is inserted last, with the
+    response, so a submission is one transaction and one commit. Two requests with the same key at
+    once both run `create`; the second one's insert waits on the unique index until the first
+    commits, then fails, and its whole transaction (its dossier included) rolls back: it answers
+    with the first one's response. Whatever `create` raises rolls everything back, the key too.
     """
     key = idempotency_key_of(request)
     digest = request_hash(request)
     existing = IdempotencyKey.objects.filter(client=client, key=key).first()
     if existing is not None:
         return _replay(existing, digest)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    client=client, key=key, request_hash=digest, response_status=0, created_at=clock.now()
-                )
-        except IntegrityError:
-            # Another request with this key committed while this one waited on the unique index.
-            return _replay(IdempotencyKey.objects.get(client=client, key=key), digest)
-        response, body = create()
-        record.response_status = response.status_code
-        record.response_body = body
-        record.save(update_fields=["response_status", "response_body"])
+    try:
+        with transaction.atomic():
+            response, body = create()
+            IdempotencyKey.objects.create(
+                client=client,
+                key=key,
+                request_hash=digest,
+                response_status=response.status_code,
+                response_body=body,
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        winner = IdempotencyKey.objects.filter(client=client, key=key).first()
+        if winner is None:
+            raise  # not the key's unique constraint: a real integrity error of `create`
+        return _replay(winner, digest)
     return response

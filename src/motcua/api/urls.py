@@ -1,7 +1,7 @@
 from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView
 
-from motcua.api.v1 import calendar, dossier_documents, dossiers, procedures, slips
+from motcua.api.v1 import calendar, dossier_documents, dossiers, procedures, results, slips
 from motcua.api.v1.verify import VerifyApi
 
 app_name = "api"
@@ -21,6 +21,7 @@ urlpatterns = [
     path("v1/procedures/<str:code>", procedures.ProcedureDetailApi.as_view(), name="procedure-detail"),
     path("v1/dossiers", dossiers.DossierListCreateApi.as_view(), name="dossier-list"),
     path("v1/dossiers/<str:code>", dossiers.DossierDetailApi.as_view(), name="dossier-detail"),
+    path("v1/dossiers/<str:code>/status", dossiers.DossierStatusApi.as_view(), name="dossier-status"),
     *_dossier_actions,
     # Any other action: 404 unknown_action (after authentication), not the generic page-not-found.
     path(
@@ -35,5 +36,15 @@ urlpatterns = [
         "v1/dossiers/<str:code>/documents/<str:file_uuid>/file",
         dossier_documents.DossierDocumentFileApi.as_view(),
         name="dossier-document-file",
+    ),
+    path(
+        "v1/dossiers/<str:code>/results/<str:result_code>/issue",
+        results.DossierResultIssueApi.as_view(),
+        name="dossier-result-issue",
+    ),
+    path(
+        "v1/dossiers/<str:code>/results/<str:result_code>/file",
+        results.DossierResultFileApi.as_view(),
+        name="dossier-result-file",
     ),
 ]

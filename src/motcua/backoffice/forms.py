@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from motcua.agencies.models import Agency
 from motcua.backoffice.counter import Outcome
 from motcua.catalog.models import STEP_ROLE_CHOICES, DocumentRequirement, Procedure
-from motcua.dossiers import policies
-from motcua.dossiers.models import ApplicantKind, Dossier
+from motcua.dossiers import policies, results
+from motcua.dossiers.models import ApplicantKind, Dossier, ResultDocument
 from motcua.dossiers.selectors import QUEUE_LABELS
 from motcua.dossiers.workflow import Action
 from motcua.identity.identifiers import parse_personal_id, parse_tax_code
@@ -465,3 +465,27 @@ class CounterForm(forms.Form):
                 continue
             missing.append({"document": r.name, "reason": note or str(_("Not in the dossier."))})
         return missing
+
+
+class ResultIssueForm(forms.Form):
+    """Sign and issue a result (dossiers.results.result_document_issue): what is printed besides the
+    dossier's data."""
+
+    details = forms.CharField(
+        label=_("Details printed under the result"),
+        required=False,
+        max_length=results.MAX_DETAILS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    validity = forms.CharField(
+        label=_("Validity period or scope"),
+        help_text=_("Printed on the result and in its QR code, e.g. “Không thời hạn”."),
+        required=False,
+        max_length=results.MAX_VALIDITY,
+    )
+    expected_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+def result_issue_form(dossier: Dossier, result: ResultDocument) -> ResultIssueForm:
+    """The empty form of one result on the dossier page, bound to the revision the officer sees."""
+    return ResultIssueForm(initial={"expected_revision": dossier.revision}, auto_id=f"id_result{result.pk}_%s")

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from motcua.backoffice.inbox import inbox_view
+from motcua.backoffice.results import result_file_view, result_issue_view
 from motcua.backoffice.slips import slip_view
 from motcua.backoffice.views import action_view, counter_view, dossier_view, queue_view
 
@@ -24,4 +25,6 @@ urlpatterns = [
     path("ho-so/<str:code>/", dossier_view, name="dossier"),
     path("ho-so/<str:code>/thao-tac/<str:action>/", action_view, name="action"),
     path("ho-so/<str:code>/phieu/<str:kind>/", slip_view, name="slip"),
+    path("ho-so/<str:code>/ket-qua/<str:result_code>/ban-hanh/", result_issue_view, name="result-issue"),
+    path("ho-so/<str:code>/ket-qua/<str:result_code>/tep/", result_file_view, name="result-file"),
 ]

@@ -28,14 +28,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from motcua.agencies.models import Agency, Officer
 from motcua.agencies.selectors import agency_get
 from motcua.backoffice import counter
-from motcua.backoffice.forms import ACTIONS, QUEUE_CHOICES, ActionForm, CounterForm, QueueSearchForm, action_form
+from motcua.backoffice.forms import (
+    ACTIONS,
+    QUEUE_CHOICES,
+    ActionForm,
+    CounterForm,
+    QueueSearchForm,
+    action_form,
+    result_issue_form,
+)
 from motcua.catalog.models import DocumentRequirement, Procedure, ProcedureVersion
 from motcua.catalog.search import parse_query
 from motcua.catalog.selectors import version_in_force
 from motcua.core import clock
 from motcua.core.errors import DomainError, InvalidInput, NotFound
-from motcua.dossiers import policies, selectors, services
+from motcua.dossiers import policies, results, selectors, services
 from motcua.dossiers.models import Dossier
+from motcua.dossiers.seals import SEALED_KINDS
+from motcua.dossiers.slips import dossier_slips
 from motcua.dossiers.workflow import STATE_LABELS, Action, State
 
 PAGE_SIZE = 20
@@ -131,7 +141,7 @@ def _state_label(state: str) -> str:
 
 
 def _action_label(action: str) -> str:
-    label = policies.ACTION_LABELS.get(action)
+    label = results.ISSUE_RESULT_LABEL if action == results.ISSUE_RESULT else policies.ACTION_LABELS.get(action)
     return str(capfirst(label)) if label is not None else action
 
 
@@ -166,6 +176,12 @@ def _render_dossier(
             for entry in dossier.history.all()
         ],
         "results": list(dossier.results.all()),
+        # Each result with its signature, and the form to sign and issue it when the officer may
+        # (backoffice/results.py).
+        "result_rows": [
+            {"row": row, "form": result_issue_form(dossier, row.result) if row.can_issue else None}
+            for row in results.result_rows(officer=officer, dossier=dossier)
+        ],
         "actions": [
             {
                 "action": action,
@@ -184,7 +200,8 @@ def _render_dossier(
 
 def _slip_links(dossier: Dossier) -> list[dict[str, str]]:
     """The slips to hand the applicant now: the receipt of a received dossier (reprints included),
-    the guidance of an incomplete one, the refusal slip of a refused one."""
+    the guidance of an incomplete one, the refusal slip of a refused one, the apology letters and
+    the stop notice."""
     history = list(dossier.history.all())
     wanted: list[tuple[str, int, str]] = []
     if dossier.code and dossier.received_at:
@@ -195,6 +212,10 @@ def _slip_links(dossier: Dossier) -> list[dict[str, str]]:
         wanted.append(("guidance", len(incomplete), _("Print the guidance for the applicant")))
     if dossier.state == State.REFUSED:
         wanted.append(("refusal", 1, _("Print the refusal slip")))
+    # The apology letters and the stop notice, sealed with the agency's key (dossiers.seals).
+    wanted.extend(
+        (ref.kind, ref.number, ref.label) for ref in dossier_slips(dossier=dossier) if ref.kind in SEALED_KINDS
+    )
     links: list[dict[str, str]] = []
     for kind, number, label in wanted:
         try:

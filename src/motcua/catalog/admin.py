@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog import services
+from motcua.catalog.eform_services import eform_publish
+from motcua.catalog.eforms import DEFAULT_SCHEMA, EFormInvalid, schema_parse
 from motcua.catalog.models import (
     CatalogChange,
     ChannelOption,
     DocumentRequirement,
+    EForm,
     Fee,
     Field,
     FlowStep,
@@ -197,3 +202,56 @@ class CatalogChangeAdmin(admin.ModelAdmin[CatalogChange]):
 
 
 admin.site.register(Fee)
+
+
+class EFormForm(forms.ModelForm[EForm]):
+    class Meta:
+        model = EForm
+        fields = ("procedure", "procedure_version", "schema", "note")
+        widgets = {"schema": forms.Textarea(attrs={"rows": 40, "cols": 120, "spellcheck": "false"})}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "schema" in data:
+            try:
+                schema_parse(data["schema"])
+            except EFormInvalid as exc:
+                raise ValidationError({"schema": str(exc.message)}) from exc
+        version = data.get("procedure_version")
+        if version is not None and data.get("procedure") is not None and version.procedure_id != data["procedure"].pk:
+            raise ValidationError({"procedure_version": _("The version chosen is not a version of this procedure.")})
+        return data
+
+
+@admin.register(EForm)
+class EFormAdmin(admin.ModelAdmin[EForm]):
+    """Each save publishes a checked new revision (eform_publish); revisions are never changed."""
+
+    form = EFormForm
+    list_display = ("procedure", "procedure_version", "revision", "source", "note", "created_at", "created_by")
+    list_filter = ("source",)
+    search_fields = ("procedure__code", "procedure__name", "note")
+    autocomplete_fields = ("procedure",)
+    raw_id_fields = ("procedure_version",)
+
+    def has_change_permission(self, request: HttpRequest, obj: EForm | None = None) -> bool:
+        return False  # a revision stays as citizens filled it in: edit = add a revision
+
+    def has_delete_permission(self, request: HttpRequest, obj: EForm | None = None) -> bool:
+        return False
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """Start from the procedure's newest revision (?procedure=<id>), else the generic form."""
+        raw = request.GET.get("procedure", "")
+        latest = EForm.objects.filter(procedure_id=int(raw)).order_by("-revision").first() if raw.isdigit() else None
+        return {"procedure": int(raw) if latest else None, "schema": latest.schema if latest else DEFAULT_SCHEMA}
+
+    def save_model(self, request: HttpRequest, obj: EForm, form: Any, change: bool) -> None:
+        saved = eform_publish(
+            procedure=obj.procedure,
+            procedure_version=obj.procedure_version,
+            schema=obj.schema,
+            note=obj.note,
+            user=request.user if request.user.is_authenticated else None,
+        )
+        obj.pk, obj.revision = saved.pk, saved.revision

@@ -417,3 +417,51 @@ class CatalogChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.procedure.code} {self.action} by {self.actor}"
+
+
+class EForm(models.Model):
+    """One revision of the electronic declaration form (tờ khai điện tử) of a procedure.
+
+    Legal basis: Nghị định 224/2026/NĐ-CP Art 15(1): every online service has an e-form, filled
+    automatically from the data the state holds so that people provide information only once
+    (domain §1.4, §3.3). The fields are a JSON schema checked by motcua.catalog.eforms before a
+    revision is accepted; like a document template, a revision is never changed: an edit appends
+    revision n+1, and a draft or dossier records the revision it was filled in with.
+    """
+
+    class Source(models.TextChoices):
+        PACKAGED = "packaged", _("Packaged with the software")
+        OPERATOR = "operator", _("Entered by an operator")
+
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="eforms"
+    )
+    # Empty: the form of every version of the procedure that has none of its own.
+    procedure_version = models.ForeignKey(
+        ProcedureVersion,
+        verbose_name=_("procedure version"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="eforms",
+        help_text=_("Empty: every version of the procedure without a form of its own."),
+    )
+    revision = models.PositiveIntegerField(_("revision"))
+    schema = models.JSONField(_("fields (JSON)"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.OPERATOR)
+    note = models.CharField(_("what changed"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("e-form")
+        verbose_name_plural = _("e-forms")
+        ordering = ["procedure__code", "-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "revision"], name="catalog_eform_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} e-form r{self.revision}"

@@ -34,22 +34,26 @@ def _with_children(queryset: QuerySet[ProcedureVersion]) -> QuerySet[ProcedureVe
     )
 
 
-def version_in_force(*, code: str, at: date | None = None) -> ProcedureVersion:
+def version_in_force(*, code: str, at: date | None = None, children: bool = True) -> ProcedureVersion:
     """The version of procedure `code` in force on `at` (today by default): what a dossier pins.
 
+    `children=False` loads only the version, its procedure and its channels: what a submission
+    needs, in two queries instead of eight.
     Raises NotFound when the procedure does not exist or no version was in force that day.
     """
     day = at or clock.today()
-    version = (
-        _with_children(
-            ProcedureVersion.objects.filter(procedure__code=code, status__in=_ONCE_IN_FORCE).filter(
-                Q(effective_from__isnull=True) | Q(effective_from__lte=day),
-                Q(effective_to__isnull=True) | Q(effective_to__gte=day),
-            )
-        )
-        .order_by("-number")
-        .first()
+    versions = ProcedureVersion.objects.filter(procedure__code=code, status__in=_ONCE_IN_FORCE).filter(
+        Q(effective_from__isnull=True) | Q(effective_from__lte=day),
+        Q(effective_to__isnull=True) | Q(effective_to__gte=day),
     )
+    versions = (
+        _with_children(versions)
+        if children
+        else versions.select_related("procedure").prefetch_related(
+            Prefetch("channels", queryset=ChannelOption.objects.order_by("order"))
+        )
+    )
+    version = versions.order_by("-number").first()
     if version is None:
         if not Procedure.objects.filter(code=code).exists():
             raise NotFound(_("There is no procedure with the code %(code)s.") % {"code": code}, field="code")

@@ -292,7 +292,9 @@ def handler_names() -> list[str]:
 # --- Publishing -------------------------------------------------------------------------------
 
 
-def publish(event: DomainEvent, *, aggregate_type: str, aggregate_id: str) -> OutboxEvent:
+def publish(
+    event: DomainEvent, *, aggregate_type: str, aggregate_id: str, first_of_aggregate: bool = False
+) -> OutboxEvent:
     """Record `event` in the outbox within the caller's transaction; deliver it after the commit.
 
     Must be called inside `transaction.atomic()` on the default database, the transaction of the
@@ -302,7 +304,9 @@ def publish(event: DomainEvent, *, aggregate_type: str, aggregate_id: str) -> Ou
     Events of one aggregate are numbered 1, 2, 3… in publication order and delivered in that
     order. Lock the aggregate's row (`select_for_update()`) before publishing, as services do
     anyway: two transactions publishing for the same aggregate concurrently cannot both commit
-    (the second fails with an IntegrityError).
+    (the second fails with an IntegrityError). `first_of_aggregate`: the caller has just created the
+    aggregate, so this is its event number 1 (saves a query on the hot path of a submission; the
+    unique constraint still guards the claim).
     """
     connection: BaseDatabaseWrapper = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -316,9 +320,13 @@ def publish(event: DomainEvent, *, aggregate_type: str, aggregate_id: str) -> Ou
     if event_class.from_payload(payload) != event:
         raise ValueError(f"{event_class.__qualname__}: from_payload(to_payload(event)) does not give the event back")
 
-    last = OutboxEvent.objects.filter(aggregate_type=aggregate_type, aggregate_id=aggregate_id).aggregate(
-        last=Max("aggregate_sequence")
-    )["last"]
+    last = (
+        None
+        if first_of_aggregate
+        else OutboxEvent.objects.filter(aggregate_type=aggregate_type, aggregate_id=aggregate_id).aggregate(
+            last=Max("aggregate_sequence")
+        )["last"]
+    )
     occurred_at = clock.now()
     # Deliveries run on the real clock (leases, backoff): an event dated in the past by
     # clock.recorded_at() (loading history) is due at once, never later than now.
@@ -357,13 +365,17 @@ def _enqueue_after_commit(connection: BaseDatabaseWrapper) -> None:
     transaction.on_commit(_enqueue_delivery)
 
 
+def _enqueue_job() -> None:
+    from motcua.core.tasks import deliver_events
+
+    deliver_events.enqueue()
+
+
 def _enqueue_delivery() -> None:
     # The outbox rows are the durable truth; the job only makes delivery prompt. If it cannot be
     # enqueued the change has committed anyway and the sweeper delivers at its next pass.
-    from motcua.core.tasks import deliver_events
-
     try:
-        deliver_events.enqueue()
+        _enqueue_job()
     except Exception:
         logger.exception("Could not enqueue deliver_events; the deliver-events sweeper will deliver the events")
 

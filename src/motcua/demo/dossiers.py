@@ -5,6 +5,12 @@ with `core.clock.recorded_at`, counted in working days back from today on the na
 so the demo is as fresh (and as late) on any day it is loaded. The dossiers are of 1.004222
 (Đăng ký thường trú, 7 working days, published with its unit) at Công an phường Sài Gòn, received
 at the commune's public administration service centre (Phường Sài Gòn, Thành phố Hồ Chí Minh).
+
+The results of the dossiers that reached "result ready" were signed and issued electronically
+(dossiers.results) before being returned, with the police's key from the development CA
+(documents.pki, ADR 0007), so that a newcomer downloads a signed result from the back office and
+checks it at /xac-minh/. That certificate is issued as of the first day of the demo's history, so
+that it was in force when those results were signed.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -20,7 +28,14 @@ from motcua.agencies.models import Agency, AgencyKind, AgencyLevel, Officer, Off
 from motcua.calendars.selectors import calendar_get
 from motcua.core import clock
 from motcua.core.text import fold
-from motcua.dossiers import services
+from motcua.documents.pki import (
+    NoSigningKey,
+    dev_root_ensure,
+    dev_signing_certificate_issue,
+    signing_key_for_agency,
+    signing_key_import,
+)
+from motcua.dossiers import results, services
 from motcua.dossiers.models import Dossier
 
 PROCEDURE = "1.004222"
@@ -120,12 +135,19 @@ STORIES = (
     Story(
         "Ngô Thị Nga",
         "079186000110",
-        ((6, 9, "counter"), (6, 10, "hand_over"), (4, 9, "hand_over_leader"), (1, 9, "result")),
+        ((6, 9, "counter"), (6, 10, "hand_over"), (4, 9, "hand_over_leader"), (1, 9, "result"), (1, 10, "issue")),
     ),
     Story(
         "Dương Văn Phúc",
         "079086000111",
-        ((7, 9, "counter"), (7, 10, "hand_over"), (5, 9, "hand_over_leader"), (3, 9, "result"), (2, 9, "return")),
+        (
+            (7, 9, "counter"),
+            (7, 10, "hand_over"),
+            (5, 9, "hand_over_leader"),
+            (3, 9, "result"),
+            (3, 10, "issue"),
+            (2, 9, "return"),
+        ),
     ),
     # Late: received 10 working days ago with a 7-day limit, still in process, no apology.
     Story("Lý Thị Quỳnh", "079186000112", ((10, 9, "counter"), (10, 10, "hand_over"))),
@@ -135,9 +157,12 @@ STORIES = (
     Story(
         "Tạ Thị Tâm",
         "079186000114",
-        ((12, 9, "counter"), (12, 10, "hand_over"), (3, 9, "result"), (2, 14, "return")),
+        ((12, 9, "counter"), (12, 10, "hand_over"), (3, 9, "result"), (3, 11, "issue_by_clerk"), (2, 14, "return")),
     ),
 )
+
+# The first working day of the demo's history (the oldest step of a story).
+HISTORY_DAYS = max(days_ago for story in STORIES for days_ago, _hour, _what in story.steps)
 
 
 def _play(story: Story, centre: Agency, police: Agency, officers: dict[str, Officer]) -> None:
@@ -245,6 +270,13 @@ def _play(story: Story, centre: Agency, police: Agency, officers: dict[str, Offi
                     }
                 ],
             )
+        elif what in ("issue", "issue_by_clerk"):
+            results.result_document_issue(
+                result=dossier.results.get(),
+                officer=officers[OfficerRole.CLERK if what == "issue_by_clerk" else OfficerRole.AGENCY_LEADER],
+                details="Đã đăng ký thường trú tại Phường Sài Gòn, Thành phố Hồ Chí Minh.",
+                validity="Không thời hạn",
+            )
         elif what == "return":
             services.dossier_return_result(dossier=dossier, officer=officers[OfficerRole.RETURNING_OFFICER])
         dossier.refresh_from_db()
@@ -257,12 +289,32 @@ def _play(story: Story, centre: Agency, police: Agency, officers: dict[str, Offi
             dossier = result
 
 
+def _signing_key(police: Agency) -> None:
+    """The police's signing key from the development CA (SIGNING_PKI_DIR), in force since the first
+    day of the demo's history, unless it already has one in force then."""
+    since = _working_days_ago(HISTORY_DAYS, 8)
+    try:
+        signing_key_for_agency(agency=police, at=since)
+    except NoSigningKey:
+        with clock.recorded_at(since):  # the certificate's validity starts then (pki._BACKDATE before)
+            root, _created = dev_root_ensure(directory=Path(settings.SIGNING_PKI_DIR).resolve())
+            files = dev_signing_certificate_issue(root=root, agency_code=police.code, agency_name=police.name)
+            signing_key_import(
+                agency=police,
+                pkcs12_path=files.pkcs12_path,
+                passphrase_source=files.passphrase_source,
+                label=f"{police.code} – development certificate (demo)",
+            )
+
+
 def demo_dossiers_load() -> int:
-    """Officers of every role and dossiers in every state; nothing is created twice."""
+    """Officers of every role and dossiers in every state, the police's signing key, results signed;
+    nothing is created twice."""
     centre = Agency.objects.get(code=CENTRE_CODE)
     with transaction.atomic():
         police = _police(centre)
         officers = _officers(centre, police)
+        _signing_key(police)
         created = 0
         for story in STORIES:
             if Dossier.objects.filter(applicant_id_number=story.id_number).exists():

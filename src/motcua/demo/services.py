@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog import services as catalog_services
+from motcua.catalog.eform_services import EFormLoadSummary, eforms_load_packaged
 from motcua.catalog.importing import ImportSummary, import_files
 from motcua.core.errors import DomainError
 
@@ -65,3 +66,8 @@ def demo_catalog_load() -> tuple[ImportSummary, catalog_services.FlowLoadSummary
     summary = import_files([DEMO_PROCEDURES], actor="load-demo", default_flows=True)
     flows = catalog_services.flows_load_reference(actor="load-demo")
     return summary, flows
+
+
+def demo_eforms_load() -> EFormLoadSummary:
+    """The packaged e-forms (birth registration, permanent residence) of the demo procedures. Idempotent."""
+    return eforms_load_packaged(actor="load-demo")

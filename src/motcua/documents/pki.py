@@ -520,7 +520,8 @@ def dev_signing_certificate_issue(*, root: DevRoot, agency_code: str, agency_nam
     )
     passphrase = os.urandom(24).hex()
     stem = root.directory / DEV_AGENCIES_DIR / f"{agency_code}-{fingerprint(certificate)[:12]}"
-    p12_path, pass_path = stem.with_suffix(".p12"), stem.with_suffix(".pass")
+    # Not with_suffix: agency codes hold dots (267.40.03.X79), which it would take for a suffix.
+    p12_path, pass_path = stem.with_name(f"{stem.name}.p12"), stem.with_name(f"{stem.name}.pass")
     _write_secret(pass_path, passphrase.encode("ascii") + b"\n")
     _write_secret(
         p12_path,

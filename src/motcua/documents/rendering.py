@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates" / "documents" / "defaults"
 SYSTEM_NAME = "motcua — Hệ thống thông tin giải quyết thủ tục hành chính"
 
+# The id of the element of a template where the signature goes (the space under the signer's
+# title): a signed document's visible stamp is put there (documents.signing.stamp_placement_for).
+SIGNATURE_ANCHOR = "chu-ky"
+_PT_PER_PX = 0.75  # CSS pixels (1/96 inch), as WeasyPrint lays out, to PDF points (1/72 inch)
+
 
 @dataclass(frozen=True, slots=True)
 class QrPayload:
@@ -43,6 +48,9 @@ class QrPayload:
     system: str = SYSTEM_NAME
     appointment_at: datetime | None = None  # receipt slips
     validity: str = ""  # results
+    # Results: the unified result code `<dossier code>-KQn` (Nghị định 45/2020/NĐ-CP Art 14(3);
+    # `MaKetQua` in the DVCQG synchronisation, domain §3.2), which the verification page looks up.
+    result_code: str = ""
     lookup_url: str = ""
 
     def text(self) -> str:
@@ -51,6 +59,10 @@ class QrPayload:
             "MaTTHC": self.procedure_code,
             "SoDinhDanh": self.applicant_id,
             "TenGiayTo": self.document_name,
+        }
+        if self.result_code:
+            data["MaKetQua"] = self.result_code
+        data |= {
             "HeThong": self.system,
             "ThoiGianCap": timezone.localtime(self.issued_at).isoformat(timespec="minutes"),
         }
@@ -93,12 +105,26 @@ class TemplateSource:
 
 
 @dataclass(frozen=True, slots=True)
+class Area:
+    """A rectangle on one page of a PDF (0: the first page), in points from the page's lower-left
+    corner, as PDF coordinates go."""
+
+    page: int
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedDocument:
     pdf: bytes
     html: str
     template: TemplateSource
     qr_text: str
     context: dict[str, Any] = field(repr=False, default_factory=dict)
+    # Where the template left room for the signature (the element with id SIGNATURE_ANCHOR), if it did.
+    signature_area: Area | None = None
 
 
 @cache
@@ -165,12 +191,36 @@ def _weasyprint() -> Any:
 
 
 def html_to_pdf(html: str) -> bytes:
-    pdf: bytes = _weasyprint().HTML(string=html, base_url=str(DEFAULTS_DIR)).write_pdf()
-    return pdf
+    return _layout_to_pdf(html)[0]
+
+
+def _layout_to_pdf(html: str) -> tuple[bytes, Area | None]:
+    """The PDF, and the area of the first element whose id is SIGNATURE_ANCHOR (WeasyPrint's
+    anchors: x1, y1, x2, y2 in CSS pixels from the page's top-left corner)."""
+    document = _weasyprint().HTML(string=html, base_url=str(DEFAULTS_DIR)).render()
+    area: Area | None = None
+    for number, page in enumerate(document.pages):
+        box = page.anchors.get(SIGNATURE_ANCHOR)
+        if box is not None:
+            x1, y1, x2, y2 = box
+            height = page.height
+            area = Area(
+                page=number,
+                left=x1 * _PT_PER_PX,
+                bottom=(height - y2) * _PT_PER_PX,
+                right=x2 * _PT_PER_PX,
+                top=(height - y1) * _PT_PER_PX,
+            )
+            break
+    pdf: bytes = document.write_pdf()
+    return pdf, area
 
 
 def document_render(
     *, source: TemplateSource, context: dict[str, Any], issuer: Issuer, qr: QrPayload
 ) -> RenderedDocument:
     html = render_html(source=source, context=context, issuer=issuer, qr=qr)
-    return RenderedDocument(pdf=html_to_pdf(html), html=html, template=source, qr_text=qr.text(), context=context)
+    pdf, area = _layout_to_pdf(html)
+    return RenderedDocument(
+        pdf=pdf, html=html, template=source, qr_text=qr.text(), context=context, signature_area=area
+    )

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "StoredBytes",
     "stored_bytes_put",
+    "stored_bytes_put_generated",
     "stored_file_create",
     "stored_file_create_generated",
     "stored_file_record",
@@ -114,6 +115,15 @@ def stored_file_create(
     )
 
 
+def stored_bytes_put_generated(*, content: bytes, name: str) -> StoredBytes:
+    """A PDF the platform rendered or signed itself, durable in the storage; no row yet (a signed
+    result is recorded with `stored_file_record` under the dossier's lock).
+
+    Raises ValueError if the bytes are not a PDF (a programming mistake)."""
+    with generated_receive(content=content, name=name) as received:
+        return _put(received)
+
+
 def stored_file_create_generated(
     *,
     content: bytes,
@@ -125,8 +135,7 @@ def stored_file_create_generated(
     """A PDF the platform rendered or signed itself: no upload rules; hash, size and type recorded.
 
     Raises ValueError if the bytes are not a PDF (a programming mistake)."""
-    with generated_receive(content=content, name=name) as received:
-        stored = _put(received)
+    stored = stored_bytes_put_generated(content=content, name=name)
     return stored_file_record(
         stored=stored, confidentiality=confidentiality, retention=retention, created_by=created_by
     )

@@ -44,6 +44,7 @@ from motcua.core import clock
 from motcua.core.errors import DomainError, InvalidInput
 from motcua.documents.models import SigningKey
 from motcua.documents.pki import SigningKeyUnavailable, signer_for
+from motcua.documents.rendering import Area
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,16 @@ class StampPlacement:
 
 
 BOTTOM_RIGHT_OF_LAST_PAGE = StampPlacement()
+
+
+def stamp_placement_for(area: Area | None) -> StampPlacement:
+    """The stamp centred on `area`, the room a rendered template left for the signature (under the
+    signer's title, where a paper is signed and sealed); bottom right of the last page without one."""
+    if area is None:
+        return BOTTOM_RIGHT_OF_LAST_PAGE
+    middle_x, middle_y = (area.left + area.right) / 2, (area.bottom + area.top) / 2
+    left, bottom = round(middle_x - STAMP_WIDTH / 2), round(middle_y - STAMP_HEIGHT / 2)
+    return StampPlacement(page=area.page, box=(left, bottom, left + STAMP_WIDTH, bottom + STAMP_HEIGHT))
 
 
 def _mediabox(page: generic.DictionaryObject) -> tuple[float, float, float, float]:

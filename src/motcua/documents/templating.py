@@ -90,7 +90,14 @@ def sample_context() -> dict[str, Any]:
         "previous_appointment": "15 giờ 00 phút, ngày 08 tháng 12 năm 2026",
         "new_appointment": "15 giờ 00 phút, ngày 10 tháng 12 năm 2026",
         "steps": [],
-        "result": {"code": "000.00.00.X00-261127-0001-KQ1", "name": "Kết quả mẫu"},
+        "result": {
+            "code": "000.00.00.X00-261127-0001-KQ1",
+            "name": "Kết quả mẫu",
+            "details": "Nội dung kết quả mẫu",
+            "validity": "Không thời hạn",
+        },
+        "signer_name": "Phạm Văn C",
+        "signer_title": "Chủ tịch",
     }
 
 

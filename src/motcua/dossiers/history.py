@@ -75,9 +75,17 @@ def append(
     actor: Actor,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    first: bool = False,
 ) -> HistoryEntry:
-    """Append an entry. The caller holds the dossier's row lock, so sequences never collide."""
-    last = HistoryEntry.objects.filter(dossier=dossier).order_by("-sequence").only("sequence", "hash").first()
+    """Append an entry. The caller holds the dossier's row lock, so sequences never collide.
+
+    `first`: the caller has just created the dossier (its entry number 1, chained to the genesis
+    hash); saves the look-up of the last entry on the hot path of a submission."""
+    last = (
+        None
+        if first
+        else HistoryEntry.objects.filter(dossier=dossier).order_by("-sequence").only("sequence", "hash").first()
+    )
     entry = HistoryEntry(
         dossier=dossier,
         sequence=(last.sequence + 1) if last else 1,
@@ -115,6 +123,7 @@ def append(
         ),
         aggregate_type="dossier",
         aggregate_id=str(dossier.uuid),
+        first_of_aggregate=first,
     )
     return entry
 

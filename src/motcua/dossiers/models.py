@@ -16,7 +16,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.models import Agency, Officer
-from motcua.catalog.models import Channel, ProcedureVersion
+from motcua.catalog.models import Channel, EForm, ProcedureVersion
+from motcua.citizens.models import Citizen
 from motcua.documents.models import StoredFile
 from motcua.dossiers.numbering import DossierCodeSequence
 from motcua.dossiers.workflow import STATE_LABELS, State
@@ -26,6 +27,8 @@ __all__ = [
     "Dossier",
     "DossierCodeSequence",
     "DossierDocument",
+    "Draft",
+    "DraftFile",
     "HistoryEntry",
     "Pause",
     "ResultDocument",
@@ -66,6 +69,16 @@ class Dossier(models.Model):
     applicant_address = models.CharField(_("address"), max_length=500, blank=True)
     summary = models.TextField(_("summary of the request"), blank=True)
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
+    # The signed-in citizen who submitted it online (the applicant above is whom it is for: themselves,
+    # a business or another citizen they act for). Read by the citizen's "my dossiers".
+    submitted_by = models.ForeignKey(
+        Citizen,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers_submitted",
+    )
 
     receiving_agency = models.ForeignKey(
         Agency, verbose_name=_("receiving agency"), on_delete=models.PROTECT, related_name="received_dossiers"
@@ -299,3 +312,78 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sequence} {self.action} {self.from_state}→{self.to_state}"
+
+
+class Draft(models.Model):
+    """A citizen's online application before it is submitted (lưu nháp, domain §2.3 internal sub-state).
+
+    Kept on the server, so it can be resumed from any device; `revision` is bumped by every save of
+    the entered data, and a save based on an older revision is refused (two tabs, two devices). The
+    files attached so far are `DraftFile`s. Once submitted, the draft keeps only the link to its
+    dossier (a second press of "submit" finds it) and its entered data is cleared.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    class PrincipalKind(models.TextChoices):
+        SELF = "self", _("Yourself")
+        BUSINESS = "business", _("A business")
+        CITIZEN = "citizen", _("Another person")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    citizen = models.ForeignKey(Citizen, verbose_name=_("citizen"), on_delete=models.CASCADE, related_name="drafts")
+    procedure_version = models.ForeignKey(
+        ProcedureVersion, verbose_name=_("procedure version"), on_delete=models.PROTECT, related_name="+"
+    )
+    procedure_code = models.CharField(_("procedure code"), max_length=32)
+    # The e-form revision the data was entered in; None: the generic form.
+    eform = models.ForeignKey(EForm, verbose_name=_("e-form"), on_delete=models.PROTECT, null=True, related_name="+")
+    principal_kind = models.CharField(
+        _("on behalf of"), max_length=16, choices=PrincipalKind.choices, default=PrincipalKind.SELF
+    )
+    # The principal's personal ID number or tax code (citizens.selectors.Principal.identifier).
+    principal_identifier = models.CharField(_("principal's identifier"), max_length=20)
+    case_name = models.TextField(_("case"), blank=True)
+    competent_agency = models.ForeignKey(
+        Agency, verbose_name=_("competent agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    receiving_agency = models.ForeignKey(
+        Agency, verbose_name=_("receiving centre"), on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(_("entered data"), default=dict, blank=True)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    dossier = models.OneToOneField(
+        Dossier, verbose_name=_("dossier"), on_delete=models.PROTECT, null=True, blank=True, related_name="draft"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        ordering = ["-updated_at", "-pk"]
+        # The citizen's list of open drafts (drafts.drafts_of).
+        indexes = [models.Index(fields=["citizen", "status", "-updated_at"], name="dossiers_draft_citizen")]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_code} draft {self.uuid} r{self.revision}"
+
+
+class DraftFile(models.Model):
+    """The file attached to one dossier component of a draft; attaching another replaces it."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="files")
+    # The component as the procedure version names it (DocumentRequirement.name, whitespace collapsed).
+    component = models.CharField(_("component"), max_length=500)
+    file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        ordering = ["draft", "component"]
+        constraints = [models.UniqueConstraint(fields=["draft", "component"], name="dossiers_draft_file_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.draft} {self.component}"

@@ -36,12 +36,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.agencies.models import Agency, AgencyKind, Officer, OfficerRole
-from motcua.agencies.selectors import agency_ancestors
+from motcua.agencies.selectors import agency_lineage
 from motcua.core import clock
 from motcua.core.errors import DomainError, InvalidInput
 from motcua.dossiers.models import Dossier, Step
 from motcua.dossiers.workflow import TRANSITIONS, Action, State
-from motcua.geo.models import UnitLevel
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -212,12 +211,20 @@ def _at_desk(officer: Officer, dossier: Dossier, desk: Desk, step: Step | None) 
     return False
 
 
+def _awaiting_issue_at(officer: Officer, dossier: Dossier) -> bool:
+    # The clerk of the competent agency registers and issues its results (domain §2.2, §12): once the
+    # last step closes at "result ready" the dossier is at no step, yet it waits at the clerk's desk.
+    return dossier.state == State.RESULT_READY and dossier.competent_agency_id == officer.agency_id
+
+
 def can_view(officer: Officer, dossier: Dossier) -> bool:
     """Whether the dossier exists for this officer at all (otherwise interfaces answer "not found")."""
     if not officer.is_active or officer.agency_id not in _agencies_of(dossier):
         return False
     roles = _roles(officer)
     if roles & WHOLE_AGENCY_ROLES:
+        return True
+    if R.CLERK in roles and _awaiting_issue_at(officer, dossier):
         return True
     desks = {DESK_OF_ROLE[r] for r in roles if r in DESK_OF_ROLE}
     step = open_step(dossier) if Desk.STEP in desks else None
@@ -284,15 +291,7 @@ def actions_allowed(officer: Officer, dossier: Dossier, *, at: datetime | None =
 
 def _province_id(agency: Agency) -> int | None:
     """The province the agency (or its nearest ancestor with an administrative unit) serves."""
-    for candidate in [agency, *agency_ancestors(agency=agency)]:
-        unit = candidate.administrative_unit
-        for _depth in range(4):
-            if unit is None:
-                break
-            if unit.level == UnitLevel.PROVINCE:
-                return unit.pk
-            unit = unit.parent
-    return None
+    return agency_lineage(agency=agency).province_id
 
 
 def can_receive_for(receiving: Agency, competent: Agency) -> Decision:
@@ -305,9 +304,9 @@ def can_receive_for(receiving: Agency, competent: Agency) -> Decision:
     """
     if receiving.pk == competent.pk:
         return Decision(True)
-    if receiving.pk in {a.pk for a in agency_ancestors(agency=competent)} or competent.pk in {
-        a.pk for a in agency_ancestors(agency=receiving)
-    }:
+    if receiving.pk in agency_lineage(agency=competent).ancestor_ids or competent.pk in (
+        agency_lineage(agency=receiving).ancestor_ids
+    ):
         return Decision(True)
     if receiving.kind in _SERVICE_CENTRES:
         province = _province_id(receiving)

@@ -14,12 +14,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from motcua.agencies.models import Officer
+from motcua.agencies.models import Officer, OfficerRole
 from motcua.core import clock
 from motcua.core.errors import InvalidInput, NotFound
 from motcua.core.text import fold
@@ -84,6 +84,8 @@ def dossiers_visible_to(officer: Officer) -> QuerySet[Dossier]:
         at_desk |= Q(Exists(_open_steps().filter(Q(assignee=officer) | Q(agency_id=agency, unit=officer.unit))))
     if Desk.AGENCY in desks:
         at_desk |= Q(handling_agency_id=agency) | Q(competent_agency_id=agency)
+    if OfficerRole.CLERK in roles:  # results awaiting issue at the competent agency (policies.can_view)
+        at_desk |= Q(state=State.RESULT_READY, competent_agency_id=agency)
     return Dossier.objects.filter(of_agency & at_desk)
 
 
@@ -93,6 +95,19 @@ def _by_reference(dossiers: QuerySet[Dossier], reference: str) -> QuerySet[Dossi
         return dossiers.filter(uuid=uuid.UUID(reference))
     except ValueError:
         return dossiers.filter(code=reference)
+
+
+STATUS_FIELDS = ("id", "uuid", "code", "state", "status_code", "revision", "due_at", "appointment_at", "is_late")
+
+
+def dossier_status_for_officer(*, officer: Officer, code: str) -> Dossier:
+    """The state and dates of one dossier the officer may see, in one query: the status look-up
+    that other systems poll (DVCQG synchronisation, kiosks), without the detail's steps and history.
+    Raises NotFound like dossier_get_for_officer, saying nothing about why."""
+    dossier = _by_reference(dossiers_visible_to(officer), code).only(*STATUS_FIELDS).first()
+    if dossier is None:
+        raise NotFound(_("There is no dossier %(code)s among yours.") % {"code": code}, field="code")
+    return dossier
 
 
 def dossier_get_for_officer(*, officer: Officer, code: str) -> Dossier:
@@ -235,14 +250,15 @@ def officer_for_hand_over(*, agency_id: int, username: str) -> Officer:
 
 def dossier_get_created(*, dossier: Dossier) -> Dossier:
     """The dossier just submitted by the caller, with what its detail shows (submitters without an
-    agency desk, such as the citizen portal, see what they submitted once, in the answer)."""
-    return (
-        Dossier.objects.select_related(
-            "procedure_version__procedure", "receiving_agency", "competent_agency", "handling_agency", "composite"
-        )
-        .prefetch_related("steps", "history", "results")
-        .get(pk=dossier.pk)
-    )
+    agency desk, such as the citizen portal, see what they submitted once, in the answer).
+
+    The object the service returned already holds its version and agencies; a dossier just
+    submitted has no steps or results yet, so only its history (one entry) is read."""
+    prefetch_related_objects([dossier], Prefetch("history", queryset=HistoryEntry.objects.order_by("sequence")))
+    cache = dossier._prefetched_objects_cache  # type: ignore[attr-defined]
+    cache["steps"] = Step.objects.none()
+    cache["results"] = ResultDocument.objects.none()
+    return dossier
 
 
 def dossier_after_action(*, officer: Officer, dossier: Dossier) -> tuple[Dossier, bool]:

@@ -21,6 +21,7 @@ from motcua.agencies.models import Agency, Officer
 from motcua.agencies.selectors import agency_calendar
 from motcua.catalog.models import ChannelOption, ProcedureVersion
 from motcua.catalog.selectors import version_in_force
+from motcua.citizens.models import Citizen
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, InvalidInput
 from motcua.core.text import fold
@@ -96,7 +97,8 @@ def _transition(
 
 
 def _channel(version: ProcedureVersion, channel: str) -> ChannelOption:
-    option = version.channels.filter(channel=channel).order_by("order").first()
+    # Through .all(): the channels are usually prefetched with the version (version_in_force).
+    option = min((c for c in version.channels.all() if c.channel == channel), key=lambda c: c.order, default=None)
     if option is None:
         raise InvalidInput(
             _("Procedure %(code)s cannot be submitted through this channel.") % {"code": version.procedure.code},
@@ -127,10 +129,16 @@ def dossier_submit(
     summary: str = "",
     actor: Actor | None = None,
     composite: Dossier | None = None,
+    submitted_by: Citizen | None = None,
+    version: ProcedureVersion | None = None,
 ) -> Dossier:
-    """A dossier submitted online or by post (status 1), pinned to the version in force today."""
+    """A dossier submitted online or by post (status 1), pinned to the version in force today.
+
+    `submitted_by`: the signed-in citizen who submitted it on the portal (dossiers.drafts).
+    `version`: the version in force today when the caller has just looked it up (the API does)."""
     now = clock.now()
-    version = version_in_force(code=procedure_code, at=clock.today())
+    if version is None or version.procedure.code != procedure_code:
+        version = version_in_force(code=procedure_code, at=clock.today(), children=False)
     _channel(version, channel)
     dossier = Dossier.objects.create(
         procedure_version=version,
@@ -152,6 +160,7 @@ def dossier_submit(
         handling_agency=competent_agency,
         composite=composite,
         submitted_at=now,
+        submitted_by=submitted_by,
     )
     history.append(
         dossier,
@@ -161,6 +170,7 @@ def dossier_submit(
         to_state=State.SUBMITTED,
         actor=actor or applicant_actor(dossier),
         data={"procedure": procedure_code, "version": version.number, "channel": channel},
+        first=True,
     )
     return dossier
 
@@ -182,6 +192,22 @@ def _recompute_due(dossier: Dossier) -> deadlines.Deadline:
 def dossier_deadline(*, dossier: Dossier) -> deadlines.Deadline:
     """The due moment of a received dossier with its explanation, recomputed from its inputs."""
     return _recompute_due(dossier)
+
+
+def dossier_deadline_if_received(*, dossier: Dossier, at: datetime | None = None) -> deadlines.Deadline:
+    """For a dossier not yet received: the due moment it would have if the agency received it
+    complete at `at` (default now), explained. A provisional answer only: the statutory clock starts
+    at the receipt of a complete, valid dossier, not at its submission (domain §2.6), and the
+    appointment that counts is the one on the receipt. Raises TimeLimitUnknown."""
+    version = dossier.procedure_version
+    option = _channel(version, dossier.channel)
+    inputs = deadlines.DeadlineInputs(
+        received_at=at or clock.now(),
+        amount=option.time_limit_value,
+        unit=option.time_limit_unit,
+        cutoff=version.same_day_cutoff,
+    )
+    return deadlines.compute(agency_calendar(agency=dossier.competent_agency), inputs)
 
 
 @transaction.atomic

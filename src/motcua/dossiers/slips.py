@@ -25,6 +25,7 @@ from motcua.documents.formatting import date_words, datetime_words
 from motcua.documents.models import TemplateKind
 from motcua.documents.rendering import Issuer, QrPayload, RenderedDocument, document_render
 from motcua.documents.templating import document_template_current
+from motcua.dossiers.lookup import lookup_secret
 from motcua.dossiers.models import Apology, Dossier, HistoryEntry, Step, SupplementRequest
 from motcua.dossiers.services import dossier_deadline
 from motcua.dossiers.workflow import STATE_LABELS, State
@@ -121,6 +122,8 @@ def _base_context(dossier: Dossier) -> dict[str, Any]:
         "received_on": timezone.localtime(dossier.received_at).strftime("%d/%m/%Y") if dossier.received_at else "",
         "appointment_at": datetime_words(dossier.appointment_at) if dossier.appointment_at else "",
         "time_limit": _time_limit(option),
+        # With the dossier code, opens the public look-up without signing in (dossiers/lookup.py).
+        "lookup_secret": lookup_secret(dossier=dossier) if dossier.code else "",
     }
 
 

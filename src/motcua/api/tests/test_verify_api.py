@@ -94,13 +94,18 @@ def issued(world: World, ward_key: SigningKey) -> tuple[ResultDocument, bytes]:
     return result, signed
 
 
+def english_client() -> APIClient:
+    """A client asking for English: the tests read the English source messages."""
+    return APIClient(headers={"Accept-Language": "en"})
+
+
 def upload(client: APIClient, data: bytes, name: str = "ket-qua.pdf") -> Any:
     return client.post(URL, {"file": SimpleUploadedFile(name, data, "application/pdf")}, format="multipart")
 
 
 def test_an_issued_result_is_valid_and_names_its_dossier(issued: tuple[ResultDocument, bytes]) -> None:
     result, signed = issued
-    response = upload(APIClient(), signed)
+    response = upload(english_client(), signed)
     assert response.status_code == 200, response.content
     body = response.json()
     assert_matches(body, "Verification")
@@ -125,27 +130,27 @@ def test_an_issued_result_is_valid_and_names_its_dossier(issued: tuple[ResultDoc
 
 def test_a_result_changed_after_signing_still_names_its_dossier(issued: tuple[ResultDocument, bytes]) -> None:
     result, signed = issued
-    body = upload(APIClient(), append_text_after_signing(signed)).json()
+    body = upload(english_client(), append_text_after_signing(signed)).json()
     assert_matches(body, "Verification")
     assert body["verdict"] == "changed" and body["changed_after_signing"] is True and body["valid"] is False
     assert body["result"]["code"] == result.code and body["result"]["match"] == "signed_revision"
 
 
 def test_a_tampered_result_is_invalid(issued: tuple[ResultDocument, bytes]) -> None:
-    body = upload(APIClient(), flip_byte_in_first_stream(issued[1])).json()
+    body = upload(english_client(), flip_byte_in_first_stream(issued[1])).json()
     assert body["verdict"] == "invalid" and body["signatures"][0]["intact"] is False
     assert body["result"] is None  # neither the file nor its signed revision is one we issued
 
 
 def test_a_signed_pdf_not_issued_here_has_no_result(ward_key: SigningKey) -> None:
-    body = upload(APIClient(), sign(ward_key)).json()
+    body = upload(english_client(), sign(ward_key)).json()
     assert_matches(body, "Verification")
     assert body["verdict"] == "valid" and body["result"] is None
 
 
 def test_by_result_code_the_stored_file_is_checked(issued: tuple[ResultDocument, bytes]) -> None:
     result, signed = issued
-    response = APIClient().post(URL, {"result_code": f" {result.code} "}, format="json")
+    response = english_client().post(URL, {"result_code": f" {result.code} "}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["verdict"] == "valid" and body["result"]["match"] == "result_code"
@@ -162,7 +167,7 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def test_unknown_and_paper_only_result_codes(issued: tuple[ResultDocument, bytes]) -> None:
-    client = APIClient()
+    client = english_client()
     body = problem(client.post(URL, {"result_code": "X-KQ9"}, format="json"), 404, "result_not_found")
     assert body["detail"] == "No result has the code X-KQ9."
     result = issued[0]
@@ -181,11 +186,11 @@ def test_unknown_and_paper_only_result_codes(issued: tuple[ResultDocument, bytes
     ids=["text", "damaged", "unsigned"],
 )
 def test_bad_uploads_are_problems(db: None, data: bytes | None, status: int, code: str) -> None:
-    problem(upload(APIClient(), result_pdf() if data is None else data), status, code)
+    problem(upload(english_client(), result_pdf() if data is None else data), status, code)
 
 
 def test_input_must_be_a_file_or_a_code(db: None) -> None:
-    client = APIClient()
+    client = english_client()
     problem(client.post(URL, {}, format="json"), 400, "invalid_input")
     both = client.post(
         URL, {"file": SimpleUploadedFile("a.pdf", b"%PDF-", "application/pdf"), "result_code": "X"}, format="multipart"
@@ -197,9 +202,9 @@ def test_input_must_be_a_file_or_a_code(db: None) -> None:
 
 def test_a_file_over_the_limit_is_dropped_as_it_arrives(db: None, settings: Settings) -> None:
     settings.SIGNATURE_VERIFY_MAX_BYTES = 4096
-    body = problem(upload(APIClient(), b"%PDF-1.7\n" + b"0" * 10_000), 413, "file_too_large")
+    body = problem(upload(english_client(), b"%PDF-1.7\n" + b"0" * 10_000), 413, "file_too_large")
     assert body["detail"] == "The file is larger than 4 KB, the most that can be checked."
 
 
 def test_the_endpoint_is_public_and_post_only(db: None) -> None:
-    assert APIClient().get(URL).status_code == 405
+    assert english_client().get(URL).status_code == 405

@@ -117,6 +117,18 @@ class ResultDocumentSerializer(serializers.Serializer[ResultDocument]):
     name = serializers.CharField()
     result_type_code = serializers.CharField()
     issued_at = serializers.DateTimeField()
+    signed_at = serializers.DateTimeField(
+        allow_null=True, help_text=gettext_lazy("When the competent agency signed it; null: not issued electronically.")
+    )
+    file_url = serializers.SerializerMethodField(help_text=gettext_lazy("The signed PDF; null until it is signed."))
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_file_url(self, result: ResultDocument) -> str | None:
+        if result.file_id is None or result.signed_at is None:
+            return None
+        path = reverse("api:dossier-result-file", kwargs={"code": result.dossier.code, "result_code": result.code})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class DeadlineSerializer(serializers.Serializer[DeadlineExplained]):
@@ -258,10 +270,15 @@ class DossierCreateInput(serializers.Serializer[Any]):
 
     def validate_procedure_code(self, value: str) -> str:
         try:
-            version_in_force(code=value, at=clock.today())
+            # Kept for the service (validated_data["version"]): looked up once per submission.
+            self._version = version_in_force(code=value, at=clock.today(), children=False)
         except NotFound as exc:
             raise serializers.ValidationError(str(exc.message)) from exc
         return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs["version"] = getattr(self, "_version", None)
+        return attrs
 
     def validate_receiving_agency(self, value: str) -> Agency:
         return _agency(value)

@@ -46,6 +46,7 @@ from motcua.api.v1.dossier_serializers import (
     DossierListQuery,
     DossierPageSerializer,
     DossierSerializer,
+    DossierStateSerializer,
     DossierSummarySerializer,
     HandOverInput,
     MarkIncompleteInput,
@@ -208,12 +209,28 @@ class DossierListCreateApi(_OfficerApi):
                 form_data=data["form_data"],
                 summary=data["summary"],
                 actor=services.officer_actor(caller.officer, decision.role) if caller.officer is not None else None,
+                version=data["version"],
             )
             dossier = selectors.dossier_get_created(dossier=dossier)
             body = dossier_detail(dossier, request, caller.officer)
             return Response(body, status=201, headers={"Location": dossier_url(dossier, request)}), body
 
         return idempotent_create(request=request, client=caller.client_id, create=create)
+
+
+class DossierStatusApi(_OfficerApi):
+    @extend_schema(
+        operation_id="dossiers_status",
+        summary="The state and dates of one dossier (a light status look-up)",
+        description="For systems that poll: one query, no steps or history. The ETag is the revision.",
+        parameters=[_CODE],
+        responses={200: DossierStateSerializer, 401: _401, 403: _403_READ, 404: _404},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        dossier = selectors.dossier_status_for_officer(officer=officer_of(request), code=code)
+        response = Response(DossierStateSerializer(dossier, context={"request": request}).data)
+        response["ETag"] = f'"{dossier.revision}"'
+        return response
 
 
 class DossierDetailApi(_OfficerApi):

@@ -1,7 +1,8 @@
 """The slips of a dossier (Thông tư 03/2025/TT-VPCP forms) for officers and systems acting for them.
 
     GET /api/v1/dossiers/{code}/slips                 the slips the dossier has, with their URLs
-    GET /api/v1/dossiers/{code}/slips/{kind}?number=n  one slip as a PDF (QR code top-left)
+    GET /api/v1/dossiers/{code}/slips/{kind}?number=n  one slip as a PDF (QR code top-left); the
+                                                       apology and stop notice sealed (dossiers.seals)
 
 Scoped like the dossier: a dossier the officer may not see is a 404 whether or not it exists.
 """
@@ -18,10 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from motcua.api.auth import officer_of
+from motcua.api.schema import PROBLEM
 from motcua.api.v1.dossiers import _403_READ, _CODE, _401, _404, _OfficerApi
 from motcua.core.errors import InvalidInput
 from motcua.dossiers import selectors
-from motcua.dossiers.slips import SLIP_KINDS, dossier_slips, slip_render
+from motcua.dossiers.seals import slip_pdf
+from motcua.dossiers.slips import SLIP_KINDS, dossier_slips
 
 
 class SlipSerializer(serializers.Serializer[dict[str, object]]):
@@ -70,6 +73,8 @@ class DossierSlipApi(_OfficerApi):
     @extend_schema(
         operation_id="dossiers_slips_retrieve",
         summary="One slip of a dossier, as a PDF",
+        description="The apology letter and the stop notice carry the agency's seal: they are signed with "
+        "the key of the agency that issues them (PAdES) when it has one, and given unsealed otherwise.",
         parameters=[_CODE, _KIND, _NUMBER],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The slip."),
@@ -77,6 +82,11 @@ class DossierSlipApi(_OfficerApi):
             403: _403_READ,
             404: OpenApiResponse(
                 _404.response, description="No such dossier among the officer's, or it has no such slip."
+            ),
+            503: OpenApiResponse(
+                PROBLEM,
+                description="`signing_key_unavailable` or `timestamp_unavailable`: the agency's key cannot seal "
+                "the slip now.",
             ),
         },
     )
@@ -88,8 +98,8 @@ class DossierSlipApi(_OfficerApi):
         if kind not in SLIP_KINDS:
             raise InvalidInput(_("Unknown slip: %(kind)s.") % {"kind": kind}, field="kind")
         dossier = selectors.dossier_get_for_officer(officer=officer, code=code)
-        rendered = slip_render(dossier=dossier, kind=kind, number=int(raw))
-        response = HttpResponse(rendered.pdf, content_type="application/pdf")
+        slip = slip_pdf(dossier=dossier, kind=kind, number=int(raw))
+        response = HttpResponse(slip.pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{dossier.code or dossier.uuid}-{kind}-{raw}.pdf"'
         response["Cache-Control"] = "private, no-store"
         return response

@@ -84,7 +84,8 @@ def test_a_subject_linked_to_another_personal_id_is_refused_without_changes(iden
         citizen_sign_in_from_claims(claims=identity(personal_id="079190001234", gender="female", birth_date=None))
 
     assert refused.value.code == SignInErrorCode.ACCOUNT_CONFLICT
-    assert "already linked to another personal identification number" in str(refused.value.message)
+    with translation.override("en"):  # the message is lazy: rendered in the active language
+        assert "already linked to another personal identification number" in str(refused.value.message)
     assert list(Citizen.objects.values_list("personal_id", flat=True)) == ["001085012345"]
     assert SignIn.objects.count() == 1
 

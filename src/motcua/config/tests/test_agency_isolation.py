@@ -24,7 +24,7 @@ from motcua.api.auth import api_token_create
 from motcua.dossiers.tests.conftest import World, build_world, with_specialist
 
 _UUID = "00000000-0000-4000-8000-000000000000"
-PLACEHOLDERS = {"kind": "receipt", "action": "stop", "uuid": _UUID, "file_uuid": _UUID}
+PLACEHOLDERS = {"kind": "receipt", "action": "stop", "uuid": _UUID, "file_uuid": _UUID, "result_code": "KQ1"}
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def test_officers_of_another_agency_get_404_on_every_endpoint(world: World) -> N
         leader_api, leader_pages = _api(world.leader), _pages(world.leader)
         readable = 0
         for endpoint in endpoints:
-            if "uuid" in endpoint.route:
+            if "uuid" in endpoint.route or "result_code" in endpoint.route:  # the dossier has neither
                 continue
             client = leader_api if endpoint.is_api else leader_pages
             status = client.get(endpoint.url(code)).status_code

@@ -76,7 +76,8 @@ def empty_nssdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return nss_db(tmp_path_factory.mktemp("nss-empty"))
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def english() -> Iterator[None]:
+    """Pin the English source messages (Vietnamese is the default language)."""
     with translation.override("en"):
         yield

@@ -256,3 +256,18 @@ def test_a_dossier_is_handed_over_within_its_agency_or_to_the_competent_one(worl
     assert policies.can_hand_over_to(dossier, world.ward)
     decision = policies.can_hand_over_to(dossier, world.ward_b)
     assert not decision and decision.code == "hand_over_not_allowed"
+
+
+def test_the_clerk_of_the_competent_agency_sees_results_awaiting_issue(world: World) -> None:
+    dossier = with_specialist(world)
+    assert not can_view(world.clerk, dossier)  # at the specialists' step, not the clerk's desk
+    services.dossier_mark_result_ready(dossier=dossier, officer=world.specialist, results=[{"name": "Giấy khai sinh"}])
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert can_view(world.clerk, dossier)
+    assert selectors.dossiers_visible_to(world.clerk).filter(pk=dossier.pk).exists()
+    # Not an officer of another province; and no longer once the result is returned.
+    assert not can_view(world.specialist_b, dossier)
+    services.dossier_return_result(dossier=dossier, officer=world.returner)
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert not can_view(world.clerk, dossier)
+    assert not selectors.dossiers_visible_to(world.clerk).filter(pk=dossier.pk).exists()

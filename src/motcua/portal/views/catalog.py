@@ -147,8 +147,7 @@ def procedure_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         "results": list(version.results.all()),
         "has_online": Channel.ONLINE in kinds,
         "has_postal": Channel.POSTAL in kinds,
-        # TODO(#6): the online submission page does not exist yet; this is where it will live.
-        "submit_url": f"{detail_url}nop-ho-so/",
+        "submit_url": reverse("portal:apply_start", args=[code]),
         "other_versions": other_versions if len(other_versions) > 1 else [],
     }
     return render(request, "portal/catalog/procedure_detail.html", context)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from motcua.core.errors import DomainError
 from motcua.demo.dossiers import demo_dossiers_load
-from motcua.demo.services import demo_catalog_load, demo_load
+from motcua.demo.services import demo_catalog_load, demo_eforms_load, demo_load
 
 
 class Command(BaseCommand):
@@ -23,6 +23,7 @@ class Command(BaseCommand):
         summary, flows = demo_catalog_load()
         self.stdout.write("Procedure catalogue: " + "; ".join(summary.lines()[:2]))
         self.stdout.write(f"Reference processing flows: {flows}")
+        self.stdout.write(f"E-forms: {demo_eforms_load()}")
         created = demo_dossiers_load()
         self.stdout.write(f"Demo dossiers created: {created} (officers of every role, dossiers in every state)")
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {len(logins)} accounts."))

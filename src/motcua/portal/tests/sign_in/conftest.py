@@ -69,7 +69,9 @@ class ClientTransport:
         assert parts.netloc == "testserver", url
         self.requests.append(parts.path)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        client = Client()
+        # The same language as the browser's side: a nested request through the test client leaves its
+        # language active in the thread, in which the portal's page is then rendered.
+        client = Client(headers={"Accept-Language": "en"})
         if parts.path.endswith("/token") and self.token_requested_at is not None:
             with time_machine.travel(self.token_requested_at, tick=False):
                 response = self._send(client, method, path, headers, form)
