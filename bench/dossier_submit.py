@@ -136,7 +136,8 @@ def child_anatomy(tokens: Tokens, code: str, key: str) -> dict[str, Anatomy]:
         "A": lambda: post(CEILING_ROWS),
         "B": lambda: post(API_DOSSIERS),
         "C": lambda: officer.get(f"{CEILING_ROWS}/{key}").status_code,
-        "D": lambda: officer.get(f"{API_DOSSIERS}/{code}").status_code,
+        "D": lambda: officer.get(f"{API_DOSSIERS}/{code}/status").status_code,
+        "E": lambda: officer.get(f"{API_DOSSIERS}/{code}").status_code,
     }
     anatomy: dict[str, Anatomy] = {}
     for name, call in requests.items():

@@ -14,7 +14,7 @@ from motcua.calendars import engine
 from motcua.calendars.selectors import NATIONAL_CODE, calendar_get
 from motcua.core.errors import NotFound
 from motcua.core.text import fold
-from motcua.geo.models import UnitLevel
+from motcua.geo.models import AdministrativeUnit, UnitLevel
 from motcua.geo.selectors import unit_get
 
 
@@ -92,6 +92,13 @@ def agency_lineage(*, agency: Agency) -> Lineage:
     with _lineages.lock:
         _lineages.entries[agency.pk] = (now, lineage)
     return lineage
+
+
+def agency_province(*, agency: Agency) -> AdministrativeUnit | None:
+    """The province the agency (or its nearest ancestor with an administrative unit) serves; None
+    for a central agency."""
+    province_id = agency_lineage(agency=agency).province_id
+    return AdministrativeUnit.objects.filter(pk=province_id).first() if province_id is not None else None
 
 
 def agency_lineage_cache_clear() -> None:

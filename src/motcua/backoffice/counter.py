@@ -29,7 +29,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Agency, AgencyKind, AgencyLevel, Officer
-from motcua.agencies.selectors import agency_ancestors
+from motcua.agencies.selectors import agency_ancestors, agency_province
 from motcua.catalog.models import Channel, DocumentRequirement, Level, Procedure, ProcedureVersion
 from motcua.catalog.search import procedure_search
 from motcua.catalog.selectors import versions_in_force_on
@@ -38,7 +38,7 @@ from motcua.core.errors import Conflict
 from motcua.dossiers import policies, services
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.policies import ActionNotPermitted, ReceiptNotAllowed
-from motcua.geo.models import AdministrativeUnit, UnitLevel
+from motcua.geo.models import AdministrativeUnit
 
 __all__ = [
     "COUNTER_CHANNELS",
@@ -87,17 +87,9 @@ class VersionChanged(Conflict):
 
 
 def _province(agency: Agency) -> AdministrativeUnit | None:
-    """The province the agency (or its nearest ancestor with an administrative unit) serves: the
-    same walk as policies.can_receive_for, which stays the authority."""
-    for candidate in [agency, *agency_ancestors(agency=agency)]:
-        unit = candidate.administrative_unit
-        for _depth in range(4):
-            if unit is None:
-                break
-            if unit.level == UnitLevel.PROVINCE:
-                return unit
-            unit = unit.parent
-    return None
+    """The province the agency serves (policies.can_receive_for, which stays the authority, reads the
+    same agencies.selectors.agency_lineage)."""
+    return agency_province(agency=agency)
 
 
 def counter_agencies(*, receiving: Agency) -> QuerySet[Agency]:

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from motcua.agencies.models import Agency, AgencyKind, AgencyLevel
-from motcua.agencies.selectors import agency_ancestors
+from motcua.agencies.selectors import agency_province
 from motcua.calendars.explain import format_moment
 from motcua.catalog.eform_services import eform_for_version, eform_schema
 from motcua.catalog.eforms import EFormSchema, FormCheck, OnlineHandling, form_validate, prefill
@@ -261,17 +261,9 @@ def document_slots(*, version: ProcedureVersion, schema: EFormSchema, case: str)
 
 
 def province_of(agency: Agency) -> AdministrativeUnit | None:
-    """The province the agency (or its nearest ancestor with an administrative unit) serves; None
-    for a central agency. The same walk as policies.can_receive_for, which stays the authority."""
-    for candidate in [agency, *agency_ancestors(agency=agency)]:
-        unit = candidate.administrative_unit
-        for _depth in range(4):
-            if unit is None:
-                break
-            if unit.level == UnitLevel.PROVINCE:
-                return unit
-            unit = unit.parent
-    return None
+    """The province the agency serves; None for a central agency (policies.can_receive_for, which
+    stays the authority, reads the same agencies.selectors.agency_lineage)."""
+    return agency_province(agency=agency)
 
 
 def _in_province(province: AdministrativeUnit) -> Q:
