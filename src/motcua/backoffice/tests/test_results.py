@@ -102,14 +102,14 @@ def test_an_officer_who_does_not_sign_sees_no_form_and_is_refused(
     assert not StoredFile.objects.exists()
 
 
-def test_a_clerk_of_the_competent_agency_issues_a_result_no_longer_at_their_desk(
+def test_a_clerk_of_the_competent_agency_sees_and_issues_a_result_awaiting_issue(
     world: World, pki: DevPki, result: ResultDocument
 ) -> None:
     ward_key(world.ward, pki)
     clerk = client_of(world.clerk)
-    assert clerk.get(page(result)).status_code == 404  # the dossier page is for those at its desk
+    assert clerk.get(page(result)).status_code == 200  # results awaiting issue wait at the clerk's desk
     response = post_issue(clerk, result)
-    assert response.status_code == 302 and response["Location"] == "/can-bo/"
+    assert response.status_code == 302 and response["Location"] == page(result)
     result.refresh_from_db()
     assert result.signed_by == world.clerk
     assert clerk.get(file_url(result)).status_code == 200
