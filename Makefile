@@ -97,6 +97,7 @@ bench: install
 	$(BIN)/python -m bench.signing --write
 	$(BIN)/python -m bench.dossier_submit --write
 	$(BIN)/python -m bench.dossier_crash --write
+	$(BIN)/python -m bench.portal_pages --write
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
