@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,8 +22,10 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.agencies.models import Agency, Officer
@@ -43,7 +46,8 @@ from motcua.catalog.selectors import version_in_force
 from motcua.core import clock
 from motcua.core.errors import DomainError, InvalidInput, NotFound
 from motcua.dossiers import policies, results, selectors, services
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.documents import ADD_DOCUMENT
+from motcua.dossiers.models import Dossier, HistoryEntry
 from motcua.dossiers.seals import SEALED_KINDS
 from motcua.dossiers.slips import dossier_slips
 from motcua.dossiers.workflow import STATE_LABELS, Action, State
@@ -140,9 +144,33 @@ def _state_label(state: str) -> str:
     return str(STATE_LABELS.get(State(state), state)) if state in State.__members__.values() else state
 
 
+# What the history records besides the officers' actions (dossiers.services, documents, recompute).
+_RECORDED_LABELS: Final[Mapping[str, str | Promise]] = MappingProxyType(
+    {
+        "submit": gettext_lazy("submit the dossier"),
+        ADD_DOCUMENT: gettext_lazy("add a document"),
+        "deadline_recomputed": gettext_lazy("recalculate the due date after a calendar change"),
+        results.ISSUE_RESULT: results.ISSUE_RESULT_LABEL,
+    }
+)
+
+
 def _action_label(action: str) -> str:
-    label = results.ISSUE_RESULT_LABEL if action == results.ISSUE_RESULT else policies.ACTION_LABELS.get(action)
-    return str(capfirst(label)) if label is not None else action
+    label = policies.ACTION_LABELS.get(action) or _RECORDED_LABELS.get(action)
+    return capfirst(str(label)) if label is not None else action
+
+
+def _history_detail(entry: HistoryEntry) -> str:
+    """What an entry's data says that its label does not: the document added, the new due date."""
+    data = entry.data if isinstance(entry.data, dict) else {}
+    if entry.action == ADD_DOCUMENT and data.get("component"):
+        return str(data["component"])
+    if entry.action == results.ISSUE_RESULT and data.get("result"):
+        return str(data["result"])
+    if entry.action == Action.HAND_OVER:
+        step, unit = str(data.get("name") or ""), str(data.get("to_unit") or "")
+        return f"{step} ({unit})" if step and unit else step or unit
+    return ""
 
 
 def _render_dossier(
@@ -170,6 +198,7 @@ def _render_dossier(
             {
                 "entry": entry,
                 "action_label": _action_label(entry.action),
+                "detail": _history_detail(entry),
                 "from_label": _state_label(entry.from_state),
                 "to_label": _state_label(entry.to_state),
             }

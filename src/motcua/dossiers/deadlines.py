@@ -57,10 +57,19 @@ class Deadline:
     paused: timedelta  # working time excluded
     open_pause_since: datetime | None
     extension: DueDate | None = None  # the statutory due moment moved by the paused working time
+    unit_by_default: bool = False  # the procedure gave a number without a unit: working days by law
 
     def lines(self) -> list[str]:
         """The explanation in the active language: the calendar's, then the pauses."""
-        lines = explanation_lines(self.statutory.explanation)[:-1]
+        lines: list[str] = []
+        if self.unit_by_default:
+            lines.append(
+                _(
+                    "The procedure states its time limit without a unit: it is counted in working days, "
+                    "as the law provides when no unit is stated."
+                )
+            )
+        lines += explanation_lines(self.statutory.explanation)[:-1]
         if self.paused:
             hours = self.paused.total_seconds() / 3600
             lines.append(
@@ -83,12 +92,19 @@ class Deadline:
 
 def compute(calendar: WorkingCalendar, inputs: DeadlineInputs) -> Deadline:
     """The due moment of a dossier: the statutory limit from receipt, then each closed pause added
-    back in working time; None while a pause is open. Raises TimeLimitUnknown when the procedure's
-    time limit has no unit (the catalogue must be completed first)."""
-    unit = _UNITS.get(inputs.unit)
+    back in working time; None while a pause is open. Raises TimeLimitUnknown when the procedure
+    states no time limit, or one in a unit we do not know.
+
+    A number without a unit (many portal records say just "1") counts in working days: time limits
+    of administrative procedures are in working days unless the procedure states hours, calendar days
+    or months (domain §2.6; Nghị định 63/2010/NĐ-CP as amended by 92/2017/NĐ-CP, and the 766 formula,
+    which reads the unit `DonViTinh` with working days as its default). The catalogue keeps the unit
+    as unknown (catalog UnitSource.UNKNOWN) so that an operator can still state it."""
+    by_default = inputs.amount is not None and not inputs.unit
+    unit = Unit.WORKING_DAYS if by_default else _UNITS.get(inputs.unit)
     if inputs.amount is None or unit is None:
         raise TimeLimitUnknown(
-            _("The time limit of this procedure has no known unit; an operator must complete it in the catalogue.")
+            _("The time limit of this procedure is not known; an operator must complete it in the catalogue.")
         )
     statutory = calendar.add(inputs.received_at, float(inputs.amount), unit, cutoff=inputs.cutoff)
     paused = timedelta(0)
@@ -99,11 +115,11 @@ def compute(calendar: WorkingCalendar, inputs: DeadlineInputs) -> Deadline:
             continue
         paused += calendar.working_time_between(pause.started_at, pause.ended_at)
     if open_since is not None:
-        return Deadline(None, statutory, paused, open_since)
+        return Deadline(None, statutory, paused, open_since, unit_by_default=by_default)
     if not paused:
-        return Deadline(statutory.due_at, statutory, paused, None)
+        return Deadline(statutory.due_at, statutory, paused, None, unit_by_default=by_default)
     extension = calendar.add_working_hours(statutory.due_at, paused.total_seconds() / 3600)
-    return Deadline(extension.due_at, statutory, paused, None, extension)
+    return Deadline(extension.due_at, statutory, paused, None, extension, unit_by_default=by_default)
 
 
 def step_due(calendar: WorkingCalendar, *, started_at: datetime, budget: Decimal, unit: str) -> datetime:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -266,7 +268,22 @@ def test_a_whole_journey_through_the_forms(client: Client, world: World) -> None
         post("mark_result_ready", results="Giấy khai sinh")
         login(client, world.returner)
         post("return_result")
+        history = _history_text(client.get(page(code), HTTP_ACCEPT_LANGUAGE="en").content)
     assert Dossier.objects.get(pk=dossier.pk).state == State.RETURNED
+    # Every entry under its label, never the raw action name; the first one has no "from" state.
+    assert history[0].startswith("Submit the dossier (Submitted, awaiting receipt) · Nguyễn Văn An")
+    assert "Request a supplement (In process → Supplement requested) · Specialist, Tư pháp - hộ tịch" in history
+    assert "Hand the dossier over: Phê duyệt (Lãnh đạo UBND) · Specialist, Tư pháp - hộ tịch" in history
+    assert any(line.startswith("Return the result (") for line in history)
+    raw = {"submit", "receive", "request_supplement", "supplement", "hand_over", "mark_result_ready", "return_result"}
+    assert not [line for line in history if line.split(" ")[0] in raw or "( →" in line]
+
+
+def _history_text(html: bytes) -> list[str]:
+    """The lines of the history timeline, each without its time and with spaces collapsed."""
+    body = html.decode().split('id="history-title"', 1)[1].split("</ol>", 1)[0]
+    items = [re.sub(r"<[^>]+>", "", item) for item in body.split("<li>")[1:]]
+    return [" ".join(unescape(item).split()).split(" · ", 1)[1] for item in items]
 
 
 # -- languages and structure ----------------------------------------------------------------------------
