@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: system-packages install run serve worker sweeper test check pytest lint typecheck layers migrations-check schema schema-check messages bench clean
+.PHONY: system-packages install run serve worker intake sweeper test check pytest lint typecheck layers migrations-check schema schema-check messages bench clean
 
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -34,6 +34,7 @@ run: install
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/motcua db_worker --interval 1 --no-reload & \
 	  $(BIN)/motcua deliver-events --loop --interval 2 & \
+	  $(BIN)/motcua process-submissions --loop & \
 	  $(BIN)/motcua sweep-deadlines --loop --interval 60 & \
 	  $(BIN)/motcua mail-standin --port 1025 & \
 	  $(BIN)/motcua sms-standin --port 8090 & \
@@ -47,6 +48,10 @@ serve: install
 
 worker: install
 	$(BIN)/motcua db_worker
+
+# Creates the dossiers of submissions accepted asynchronously (Prefer: respond-async); run one or more.
+intake: install
+	$(BIN)/motcua process-submissions --loop
 
 # Delivers domain events whose job was lost (a crash right after a commit); run one or more.
 sweeper: install

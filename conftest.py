@@ -13,3 +13,11 @@ def _plain_static_files(settings: Settings) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    """A test's rows are rolled back after it, without signals: no cached agency or version outlives it."""
+    from motcua.core.memo import process_caches_clear
+
+    process_caches_clear()

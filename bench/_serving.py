@@ -230,6 +230,30 @@ class Server:
         self.stop()
 
 
+@contextlib.contextmanager
+def intake_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`motcua process-submissions --loop` (the intake worker of asynchronous submissions) while inside."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "motcua", "process-submissions", "--loop"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
 def submission(n: int) -> dict[str, Any]:
     """The body of a submission by the citizen portal; `n` makes the applicant unique."""
     return {

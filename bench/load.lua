@@ -1,8 +1,9 @@
 -- wrk script of bench.dossier_submit: one phase of load against one endpoint.
 --
---   wrk -s bench/load.lua URL -- post TOKEN PATH BODY_FILE KEY_PREFIX
+--   wrk -s bench/load.lua URL -- post TOKEN PATH BODY_FILE KEY_PREFIX [PREFER]
 --       every request has its own Idempotency-Key (KEY_PREFIX-thread-n) and its own applicant ID
---       number (@ID@ in the body is replaced), as distinct submissions from a portal would;
+--       number (@ID@ in the body is replaced), as distinct submissions from a portal would; with
+--       PREFER, a `Prefer: PREFER` header (respond-async);
 --   wrk -s bench/load.lua URL -- get TOKEN PATH_PREFIX LIST_FILE
 --       GET PATH_PREFIX..item over the items of LIST_FILE (one a line), each thread from its own offset.
 --
@@ -28,6 +29,9 @@ function init(args)
       file:close()
       prefix = args[5]
       headers["Content-Type"] = "application/json"
+      if args[6] ~= nil and #args[6] > 0 then
+         headers["Prefer"] = args[6]
+      end
    else
       items = {}
       for line in io.lines(args[4]) do

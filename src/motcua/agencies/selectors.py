@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 from django.db.models import Case, Q, QuerySet, Value, When
@@ -13,6 +11,7 @@ from motcua.agencies.models import MAX_HIERARCHY_DEPTH, Agency, AgencyLevel
 from motcua.calendars import engine
 from motcua.calendars.selectors import NATIONAL_CODE, calendar_get
 from motcua.core.errors import NotFound
+from motcua.core.memo import ProcessCache
 from motcua.core.text import fold
 from motcua.geo.models import AdministrativeUnit, UnitLevel
 from motcua.geo.selectors import unit_get
@@ -54,27 +53,25 @@ class Lineage:
 
 # Every submission asks where the receiving and competent agencies sit (non-geographical receipt);
 # the answer walks parents and administrative units, which change a few times a year. Kept per
-# process, forgotten when an agency or unit is saved in this process (agencies.apps) and after
-# LINEAGE_TTL_SECONDS in any case, so another process's change is seen within a minute.
-LINEAGE_TTL_SECONDS = 60.0
+# process (core.memo), forgotten when an agency or unit is saved in this process (agencies.apps)
+# and after a minute in any case, so another process's change is seen within a minute.
+_lineages: ProcessCache[int, Lineage] = ProcessCache("agency lineage")
+_by_code: ProcessCache[str, Agency] = ProcessCache("agencies by code")
 
 
-class _LineageCache:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.entries: dict[int, tuple[float, Lineage]] = {}
-
-
-_lineages = _LineageCache()
+def agency_by_code(*, code: str) -> Agency:
+    """The agency with this code, as agency_get, from the per-process cache (core.memo): for the
+    hot paths that only read it (validating a submission). Raises NotFound (never cached)."""
+    key = code.strip()
+    return _by_code.get(key, lambda: agency_get(code=key))
 
 
 def agency_lineage(*, agency: Agency) -> Lineage:
-    """The agency's ancestors and province (cached per process, see LINEAGE_TTL_SECONDS)."""
-    now = time.monotonic()
-    with _lineages.lock:
-        hit = _lineages.entries.get(agency.pk)
-    if hit is not None and now - hit[0] < LINEAGE_TTL_SECONDS:
-        return hit[1]
+    """The agency's ancestors and province (cached per process, see core.memo)."""
+    return _lineages.get(agency.pk, lambda: _lineage_load(agency))
+
+
+def _lineage_load(agency: Agency) -> Lineage:
     ancestors = agency_ancestors(agency=agency)
     province_id: int | None = None
     for candidate in [agency, *ancestors]:
@@ -88,10 +85,7 @@ def agency_lineage(*, agency: Agency) -> Lineage:
             unit = unit.parent
         if province_id is not None:
             break
-    lineage = Lineage(ancestor_ids=tuple(a.pk for a in ancestors), province_id=province_id)
-    with _lineages.lock:
-        _lineages.entries[agency.pk] = (now, lineage)
-    return lineage
+    return Lineage(ancestor_ids=tuple(a.pk for a in ancestors), province_id=province_id)
 
 
 def agency_province(*, agency: Agency) -> AdministrativeUnit | None:
@@ -102,8 +96,9 @@ def agency_province(*, agency: Agency) -> AdministrativeUnit | None:
 
 
 def agency_lineage_cache_clear() -> None:
-    with _lineages.lock:
-        _lineages.entries.clear()
+    """Forget the cached lineages and agencies by code (agencies.apps, on every save in this process)."""
+    _lineages.clear()
+    _by_code.clear()
 
 
 def agency_search(*, q: str, include_inactive: bool = False) -> QuerySet[Agency]:

@@ -92,10 +92,14 @@ class ApiTokenAuthentication(BaseAuthentication):
             key = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("This token is not valid.")) from exc
-        token = (
-            ApiToken.objects.select_related("officer__user", "officer__agency")
-            .filter(key_hash=_hash(key), revoked_at__isnull=True)
-            .first()
+        # A slice, not .first(): the hash is unique, ordering by the primary key would cost for nothing.
+        token = next(
+            iter(
+                ApiToken.objects.select_related("officer__user", "officer__agency").filter(
+                    key_hash=_hash(key), revoked_at__isnull=True
+                )[:1]
+            ),
+            None,
         )
         if token is None:
             raise exceptions.AuthenticationFailed(_("This token is not valid."))

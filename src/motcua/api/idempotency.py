@@ -63,6 +63,11 @@ def idempotency_key_of(request: Request) -> str:
     return key
 
 
+def _key_record(client: str, key: str) -> IdempotencyKey | None:
+    # Unique (client, key): a slice, not .first(), which would order by the primary key for nothing.
+    return next(iter(IdempotencyKey.objects.filter(client=client, key=key)[:1]), None)
+
+
 def _replay(record: IdempotencyKey, digest: str) -> Response:
     if record.request_hash != digest:
         raise IdempotencyKeyReused(
@@ -75,7 +80,11 @@ def _replay(record: IdempotencyKey, digest: str) -> Response:
 
 
 def idempotent_create(
-    *, request: Request, client: str, create: Callable[[], tuple[Response, dict[str, Any]]]
+    *,
+    request: Request,
+    client: str,
+    create: Callable[[], tuple[Response, dict[str, Any]]],
+    look_first: bool = True,
 ) -> Response:
     """Run `create` once per (client, key): it returns the response (201) and the body to store.
 
@@ -84,15 +93,26 @@ def idempotent_create(
     once both run `create`; the second one's insert waits on the unique index until the first
     commits, then fails, and its whole transaction (its dossier included) rolls back: it answers
     with the first one's response. Whatever `create` raises rolls everything back, the key too.
+
+    `look_first=False` skips the look-up of a stored key before `create`, for a `create` so cheap
+    (an asynchronous submission: one INSERT) that a retry may as well run it and be rolled back by
+    the unique index: one statement less on every first request, the same answer on a retry.
     """
     key = idempotency_key_of(request)
     digest = request_hash(request)
-    existing = IdempotencyKey.objects.filter(client=client, key=key).first()
+    existing = _key_record(client, key) if look_first else None
     if existing is not None:
         return _replay(existing, digest)
     try:
         with transaction.atomic():
-            response, body = create()
+            try:
+                response, body = create()
+            except Exception:
+                # Without the look-up first, a retry whose input no longer passes (the procedure
+                # was abolished meanwhile) must still get the first answer, not the new refusal.
+                if not look_first and (stored := _key_record(client, key)) is not None:
+                    return _replay(stored, digest)
+                raise
             IdempotencyKey.objects.create(
                 client=client,
                 key=key,
@@ -102,7 +122,7 @@ def idempotent_create(
                 created_at=clock.now(),
             )
     except IntegrityError:
-        winner = IdempotencyKey.objects.filter(client=client, key=key).first()
+        winner = _key_record(client, key)
         if winner is None:
             raise  # not the key's unique constraint: a real integrity error of `create`
         return _replay(winner, digest)

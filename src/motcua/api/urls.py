@@ -20,6 +20,7 @@ urlpatterns = [
     # Codes hold dots (1.001193, 1.000948.H38): any segment without a slash.
     path("v1/procedures/<str:code>", procedures.ProcedureDetailApi.as_view(), name="procedure-detail"),
     path("v1/dossiers", dossiers.DossierListCreateApi.as_view(), name="dossier-list"),
+    path("v1/submissions/<uuid:submission_id>", dossiers.SubmissionDetailApi.as_view(), name="submission-detail"),
     path("v1/dossiers/<str:code>", dossiers.DossierDetailApi.as_view(), name="dossier-detail"),
     path("v1/dossiers/<str:code>/status", dossiers.DossierStatusApi.as_view(), name="dossier-status"),
     *_dossier_actions,

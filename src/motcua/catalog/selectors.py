@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import ChannelOption, Field, Procedure, ProcedureVersion
 from motcua.core import clock
 from motcua.core.errors import NotFound
+from motcua.core.memo import ProcessCache
 from motcua.core.text import fold
 
 # Versions that were at some time the law (drafts never were).
@@ -63,6 +64,23 @@ def version_in_force(*, code: str, at: date | None = None, children: bool = True
             field="at",
         )
     return version
+
+
+# Every submission pins the version in force of its procedure; versions are published a few times a
+# year, usually with an effective date ahead. Kept per process and per day (core.memo), forgotten
+# when this process saves a procedure, version or channel (catalog.apps) and after a minute anyway.
+_in_force: ProcessCache[tuple[str, date], ProcedureVersion] = ProcessCache("versions in force")
+
+
+def version_in_force_cached(*, code: str, at: date | None = None) -> ProcedureVersion:
+    """version_in_force(children=False) from the per-process cache: for the hot paths that only
+    read it (validating and creating a submission). Raises NotFound (never cached)."""
+    day = at or clock.today()
+    return _in_force.get((code, day), lambda: version_in_force(code=code, at=day, children=False))
+
+
+def version_cache_clear(**_kwargs: object) -> None:
+    _in_force.clear()
 
 
 def version_get(*, code: str, number: int) -> ProcedureVersion:

@@ -194,10 +194,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Fields named "kind" carry different choices (applicant kinds, slip kinds): name each set.
+    # Fields named "kind" carry different choices (applicant kinds, slip kinds), and so do fields
+    # named "state" (dossiers, submissions): name each set.
     "ENUM_NAME_OVERRIDES": {
         "SlipKindEnum": "motcua.dossiers.slips.SLIP_KIND_CHOICES",
         "ApplicantKindEnum": "motcua.dossiers.models.ApplicantKind",
+        "StateEnum": "motcua.api.v1.dossier_serializers.STATES",
+        "SubmissionStateEnum": "motcua.dossiers.models.SubmissionState",
     },
 }
 

@@ -33,6 +33,8 @@ __all__ = [
     "Pause",
     "ResultDocument",
     "Step",
+    "Submission",
+    "SubmissionState",
 ]
 
 STATE_CHOICES = [(state.value, label) for state, label in STATE_LABELS.items()]
@@ -387,3 +389,50 @@ class DraftFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.draft} {self.component}"
+
+
+class SubmissionState(models.TextChoices):
+    ACCEPTED = "accepted", _("accepted, the dossier is being created")
+    CREATED = "created", _("dossier created")
+    REFUSED = "refused", _("refused")
+    FAILED = "failed", _("held for an operator")
+
+
+class Submission(models.Model):
+    """A submission accepted for asynchronous creation (dossiers.intake).
+
+    A system that submits many dossiers (the national portal, a province's portal) asks the API to
+    answer at once (`Prefer: respond-async`): the checked input is kept here in one INSERT, the
+    answer is 202 with this row's address, and the intake worker creates the dossier from it with
+    the same service as a synchronous submission, in the transaction that records the outcome here,
+    so that each accepted submission makes exactly one dossier or one refusal."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The API client that submitted (api.auth: a system's name or an officer's token), who alone may read it.
+    client = models.CharField(max_length=255)
+    officer = models.ForeignKey(Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    role = models.CharField(max_length=32, blank=True)  # the role the officer submitted in (policies)
+    # The checked input, with agencies and procedure by code (intake.SubmissionInput).
+    payload = models.JSONField()
+    state = models.CharField(max_length=16, choices=SubmissionState.choices, default=SubmissionState.ACCEPTED)
+    accepted_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, null=True, blank=True, related_name="submission")
+    # A refusal or a hold: {"code", "detail", "field"}, as the problem+json of a synchronous answer.
+    problem = models.JSONField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        # The intake worker's queue: the accepted ones, oldest first.
+        indexes = [
+            models.Index(
+                fields=["accepted_at"],
+                name="dossiers_submission_queue",
+                condition=models.Q(state="accepted"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.uuid} ({self.state})"

@@ -23,7 +23,7 @@ from motcua.agencies.models import Officer, OfficerRole
 from motcua.core import clock
 from motcua.core.errors import InvalidInput, NotFound
 from motcua.core.text import fold
-from motcua.dossiers import services
+from motcua.dossiers import policies, services
 from motcua.dossiers.deadlines import TimeLimitUnknown
 from motcua.dossiers.models import Dossier, HistoryEntry, ResultDocument, Step
 from motcua.dossiers.policies import DESK_OF_ROLE, WHOLE_AGENCY_ROLES, Desk
@@ -97,15 +97,34 @@ def _by_reference(dossiers: QuerySet[Dossier], reference: str) -> QuerySet[Dossi
         return dossiers.filter(code=reference)
 
 
-STATUS_FIELDS = ("id", "uuid", "code", "state", "status_code", "revision", "due_at", "appointment_at", "is_late")
+STATUS_FIELDS = (
+    "id",
+    "uuid",
+    "code",
+    "state",
+    "status_code",
+    "revision",
+    "due_at",
+    "appointment_at",
+    "is_late",
+    # What policies.can_view reads of the dossier itself:
+    "receiving_agency",
+    "competent_agency",
+    "handling_agency",
+)
 
 
 def dossier_status_for_officer(*, officer: Officer, code: str) -> Dossier:
     """The state and dates of one dossier the officer may see, in one query: the status look-up
     that other systems poll (DVCQG synchronisation, kiosks), without the detail's steps and history.
-    Raises NotFound like dossier_get_for_officer, saying nothing about why."""
-    dossier = _by_reference(dossiers_visible_to(officer), code).only(*STATUS_FIELDS).first()
-    if dossier is None:
+    Raises NotFound like dossier_get_for_officer, saying nothing about why.
+
+    Read by its unique reference, then judged by policies.can_view (the rule dossiers_visible_to
+    writes as a query): a plain query compiles several times faster than the rule's, and the rule
+    reads the open step (a second query) only for an officer who sees dossiers at their step."""
+    # A slice, not .first(): code and uuid are unique, ordering would cost for nothing.
+    dossier = next(iter(_by_reference(Dossier.objects.all(), code).only(*STATUS_FIELDS)[:1]), None)
+    if dossier is None or not policies.can_view(officer, dossier):
         raise NotFound(_("There is no dossier %(code)s among yours.") % {"code": code}, field="code")
     return dossier
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from motcua.agencies.models import Agency, Officer
 from motcua.agencies.selectors import agency_calendar
 from motcua.catalog.models import ChannelOption, ProcedureVersion
-from motcua.catalog.selectors import version_in_force
+from motcua.catalog.selectors import version_in_force_cached
 from motcua.citizens.models import Citizen
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, InvalidInput
@@ -96,7 +96,7 @@ def _transition(
     )
 
 
-def _channel(version: ProcedureVersion, channel: str) -> ChannelOption:
+def channel_option(version: ProcedureVersion, channel: str) -> ChannelOption:
     # Through .all(): the channels are usually prefetched with the version (version_in_force).
     option = min((c for c in version.channels.all() if c.channel == channel), key=lambda c: c.order, default=None)
     if option is None:
@@ -131,15 +131,18 @@ def dossier_submit(
     composite: Dossier | None = None,
     submitted_by: Citizen | None = None,
     version: ProcedureVersion | None = None,
+    submitted_at: datetime | None = None,
 ) -> Dossier:
     """A dossier submitted online or by post (status 1), pinned to the version in force today.
 
     `submitted_by`: the signed-in citizen who submitted it on the portal (dossiers.drafts).
-    `version`: the version in force today when the caller has just looked it up (the API does)."""
-    now = clock.now()
+    `version`: the version in force today when the caller has just looked it up (the API does).
+    `submitted_at`: when the applicant submitted, if earlier than now (dossiers.intake: accepted
+    then, created by the intake worker now)."""
+    now = submitted_at or clock.now()
     if version is None or version.procedure.code != procedure_code:
-        version = version_in_force(code=procedure_code, at=clock.today(), children=False)
-    _channel(version, channel)
+        version = version_in_force_cached(code=procedure_code, at=clock.today())
+    channel_option(version, channel)
     dossier = Dossier.objects.create(
         procedure_version=version,
         procedure_code=procedure_code,
@@ -177,7 +180,7 @@ def dossier_submit(
 
 def _recompute_due(dossier: Dossier) -> deadlines.Deadline:
     version = dossier.procedure_version
-    option = _channel(version, dossier.channel)
+    option = channel_option(version, dossier.channel)
     assert dossier.received_at is not None
     inputs = deadlines.DeadlineInputs(
         received_at=dossier.received_at,
@@ -200,7 +203,7 @@ def dossier_deadline_if_received(*, dossier: Dossier, at: datetime | None = None
     at the receipt of a complete, valid dossier, not at its submission (domain §2.6), and the
     appointment that counts is the one on the receipt. Raises TimeLimitUnknown."""
     version = dossier.procedure_version
-    option = _channel(version, dossier.channel)
+    option = channel_option(version, dossier.channel)
     inputs = deadlines.DeadlineInputs(
         received_at=at or clock.now(),
         amount=option.time_limit_value,

@@ -27,6 +27,7 @@ from referencing.jsonschema import DRAFT202012
 from motcua.agencies.models import Officer, OfficerRole
 from motcua.api.auth import api_token_create, api_token_revoke
 from motcua.api.models import ApiToken, IdempotencyKey
+from motcua.api.tests.conftest import api_client
 from motcua.api.v1.dossier_serializers import API_ACTIONS
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, HistoryEntry
@@ -61,31 +62,7 @@ def _english() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def world(db: None) -> World:
-    return build_world()
-
-
-Api = Callable[[Officer], Client]
-
-
-def api_client(key: str | None = None) -> Client:
-    """A test client asking for English (the source messages); with a token if `key` is given."""
-    headers = {"Accept-Language": "en"}
-    if key is not None:
-        headers["Authorization"] = f"Token {key}"
-    return Client(headers=headers)
-
-
-@pytest.fixture
-def api() -> Api:
-    """A test client authenticated with a new token of the officer."""
-
-    @functools.cache
-    def client_for(officer: Officer) -> Client:
-        return api_client(api_token_create(officer=officer).key)
-
-    return client_for
+Api = Callable[[Officer], Client]  # the `api` fixture (conftest.py)
 
 
 def post(client: Client, url: str, body: dict[str, Any] | None = None, /, **headers: str) -> Any:

@@ -14,7 +14,8 @@ from pytest_django import Settings
 
 from motcua.agencies.models import Officer
 from motcua.api.auth import api_token_create
-from motcua.api.tests.test_dossiers_api import _openapi, api_client, assert_matches, problem
+from motcua.api.tests.conftest import api_client
+from motcua.api.tests.test_dossiers_api import _openapi, assert_matches, problem
 from motcua.documents.models import StoredFile
 from motcua.documents.tests.signing_support import DevPki, dev_pki_build
 from motcua.documents.verification import Verdict, pdf_verify

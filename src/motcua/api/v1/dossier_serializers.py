@@ -16,15 +16,25 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from motcua.agencies.models import Agency, Officer
-from motcua.agencies.selectors import agency_get
+from motcua.agencies.selectors import agency_by_code
 from motcua.api.v1.procedures import AgencyRefSerializer
 from motcua.catalog.models import STEP_ROLE_CHOICES, Channel
-from motcua.catalog.selectors import version_in_force
+from motcua.catalog.selectors import version_in_force_cached
 from motcua.core import clock
 from motcua.core.errors import NotFound
 from motcua.dossiers import policies, selectors
-from motcua.dossiers.models import ApplicantKind, Dossier, HistoryEntry, ResultDocument, Step
+from motcua.dossiers.intake import SubmissionInput
+from motcua.dossiers.models import (
+    ApplicantKind,
+    Dossier,
+    HistoryEntry,
+    ResultDocument,
+    Step,
+    Submission,
+    SubmissionState,
+)
 from motcua.dossiers.selectors import QUEUE_LABELS, DeadlineExplained
+from motcua.dossiers.services import Applicant
 from motcua.dossiers.workflow import STATE_LABELS, Action
 
 # The actions this API offers, in the order of the lifecycle. The others of workflow.Action happen
@@ -163,6 +173,29 @@ class DossierStateSerializer(serializers.Serializer[Dossier]):
         return dossier_url(dossier, self.context.get("request"))
 
 
+_MOMENT = serializers.DateTimeField()
+
+
+def dossier_state_body(dossier: Dossier, request: Request | None) -> dict[str, Any]:
+    """DossierStateSerializer's body, built directly: the status look-up is what other systems poll,
+    and the serializer's machinery cost as much as the query. The same fields and formats (a test
+    compares the two)."""
+    return {
+        "uuid": str(dossier.uuid),
+        "code": dossier.code,
+        "url": dossier_url(dossier, request),
+        "state": dossier.state,
+        "state_label": str(dossier.get_state_display()),
+        "status_code": dossier.status_code,
+        "revision": dossier.revision,
+        "due_at": _MOMENT.to_representation(dossier.due_at) if dossier.due_at is not None else None,
+        "appointment_at": (
+            _MOMENT.to_representation(dossier.appointment_at) if dossier.appointment_at is not None else None
+        ),
+        "is_late": dossier.is_late,
+    }
+
+
 class DossierSummarySerializer(DossierStateSerializer):
     procedure = ProcedureRefSerializer(source="*")
     channel = serializers.ChoiceField(choices=Channel.choices)
@@ -241,7 +274,7 @@ def dossier_detail(dossier: Dossier, request: Request, officer: Officer | None) 
 
 def _agency(code: str) -> Agency:
     try:
-        return agency_get(code=code)
+        return agency_by_code(code=code)
     except NotFound as exc:
         raise serializers.ValidationError(_("There is no agency with the code %(code)s.") % {"code": code}) from exc
 
@@ -271,7 +304,7 @@ class DossierCreateInput(serializers.Serializer[Any]):
     def validate_procedure_code(self, value: str) -> str:
         try:
             # Kept for the service (validated_data["version"]): looked up once per submission.
-            self._version = version_in_force(code=value, at=clock.today(), children=False)
+            self._version = version_in_force_cached(code=value, at=clock.today())
         except NotFound as exc:
             raise serializers.ValidationError(str(exc.message)) from exc
         return value
@@ -285,6 +318,61 @@ class DossierCreateInput(serializers.Serializer[Any]):
 
     def validate_competent_agency(self, value: str) -> Agency:
         return _agency(value)
+
+
+def submission_input(data: dict[str, Any]) -> SubmissionInput:
+    """The validated data of a DossierCreateInput as the dossiers app takes it."""
+    return SubmissionInput(
+        procedure_code=data["procedure_code"],
+        channel=data["channel"],
+        applicant=Applicant(**data["applicant"]),
+        receiving_agency=data["receiving_agency"],
+        competent_agency=data["competent_agency"],
+        form_data=data["form_data"],
+        summary=data["summary"],
+        version=data["version"],
+    )
+
+
+class SubmissionProblemSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text=gettext_lazy("Stable, as the `code` of a problem+json answer."))
+    detail = serializers.CharField()
+    field = serializers.CharField(allow_blank=True)
+
+
+class SubmissionDossierSerializer(serializers.Serializer[Dossier]):
+    uuid = serializers.UUIDField()
+    code = serializers.CharField(allow_null=True, help_text=gettext_lazy("Assigned at receipt; null before."))
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, dossier: Dossier) -> str:
+        return dossier_url(dossier, self.context.get("request"))
+
+
+class SubmissionSerializer(serializers.Serializer[Submission]):
+    id = serializers.UUIDField(source="uuid")
+    url = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(
+        choices=SubmissionState.choices,
+        help_text=gettext_lazy(
+            "accepted: the dossier is being created; created: see `dossier`; refused: see `problem`; "
+            "failed: held for an operator."
+        ),
+    )
+    accepted_at = serializers.DateTimeField(help_text=gettext_lazy("The dossier's submission time."))
+    settled_at = serializers.DateTimeField(allow_null=True)
+    dossier = SubmissionDossierSerializer(allow_null=True)
+    problem = SubmissionProblemSerializer(allow_null=True)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, submission: Submission) -> str:
+        return submission_url(submission, self.context.get("request"))
+
+
+def submission_url(submission: Submission, request: Request | None) -> str:
+    path = reverse("api:submission-detail", kwargs={"submission_id": submission.uuid})
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 class DossierListQuery(serializers.Serializer[Any]):

@@ -20,11 +20,18 @@ officers (403 `officer_required`). The bodies are in dossier_serializers.py.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -56,14 +63,18 @@ from motcua.api.v1.dossier_serializers import (
     RefuseInput,
     RequestPaymentInput,
     RequestSupplementInput,
+    SubmissionSerializer,
     SupplementInput,
     dossier_detail,
+    dossier_state_body,
     dossier_url,
+    submission_input,
+    submission_url,
 )
 from motcua.core.errors import InvalidInput, NotFound
-from motcua.dossiers import policies, selectors, services
+from motcua.dossiers import intake, policies, selectors, services
 from motcua.dossiers.models import Dossier
-from motcua.dossiers.policies import ActionNotPermitted, ReceiptNotAllowed
+from motcua.dossiers.policies import ActionNotPermitted
 from motcua.dossiers.workflow import Action
 
 
@@ -158,7 +169,12 @@ class DossierListCreateApi(_OfficerApi):
             "administration service centre of the same province (non-geographical receipt). "
             f"`{IDEMPOTENCY_HEADER}` is required: a retry with the same key and body answers 200 with the "
             f"first response and `{REPLAYED_HEADER}: true`, and never creates a second dossier; the same key "
-            "with another body answers 409 `idempotency_key_reused`."
+            "with another body answers 409 `idempotency_key_reused`.\n\n"
+            "With `Prefer: respond-async` (RFC 7240) the submission is checked the same way, kept, and answered "
+            "at once with 202, `Preference-Applied: respond-async` and the submission's address in `Location`; "
+            "the intake worker creates the dossier shortly after (GET that address: `created` with the dossier, "
+            "or `refused` with the problem). The submission time of the dossier is the moment of acceptance. "
+            "For systems that submit many dossiers at once."
         ),
         parameters=[
             OpenApiParameter(
@@ -167,12 +183,27 @@ class DossierListCreateApi(_OfficerApi):
                 OpenApiParameter.HEADER,
                 required=True,
                 description="A unique key per submission (e.g. a UUID), at most 255 printable ASCII characters.",
-            )
+            ),
+            OpenApiParameter(
+                "Prefer",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="`respond-async`: answer 202 at once and create the dossier asynchronously.",
+            ),
         ],
         request=DossierCreateInput,
         responses={
             201: DossierSerializer,
-            200: OpenApiResponse(DossierSerializer, description="A retry: the first response, replayed."),
+            202: OpenApiResponse(SubmissionSerializer, description="`Prefer: respond-async`: accepted."),
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="DossierOrSubmission",
+                    serializers=[DossierSerializer, SubmissionSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="A retry: the first response (the dossier, or the accepted submission), replayed.",
+            ),
             400: _400,
             401: _401,
             403: OpenApiResponse(
@@ -185,37 +216,51 @@ class DossierListCreateApi(_OfficerApi):
     )
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
+        asynchronous = _prefers_async(request)
 
         def create() -> tuple[Response, dict[str, Any]]:
             form = DossierCreateInput(data=request.data)
             form.is_valid(raise_exception=True)
-            data = form.validated_data
-            receiving: Agency = data["receiving_agency"]
-            competent: Agency = data["competent_agency"]
-            if caller.officer is not None:
-                decision = policies.can_submit(caller.officer, receiving, competent)
-            else:
-                decision = policies.can_receive_for(receiving, competent)
-            if not decision and decision.code == "receipt_not_allowed":
-                raise ReceiptNotAllowed(decision.reason, field="receiving_agency")
-            if not decision:
-                raise ActionNotPermitted(decision)
-            dossier = services.dossier_submit(
-                procedure_code=data["procedure_code"],
-                channel=data["channel"],
-                applicant=services.Applicant(**data["applicant"]),
-                receiving_agency=receiving,
-                competent_agency=competent,
-                form_data=data["form_data"],
-                summary=data["summary"],
-                actor=services.officer_actor(caller.officer, decision.role) if caller.officer is not None else None,
-                version=data["version"],
-            )
+            submission = submission_input(form.validated_data)
+            if asynchronous:
+                accepted = intake.submission_accept(
+                    submission=submission, client=caller.client_id, officer=caller.officer
+                )
+                accepted_body: dict[str, Any] = SubmissionSerializer(accepted, context={"request": request}).data
+                headers = {"Location": submission_url(accepted, request), "Preference-Applied": "respond-async"}
+                return Response(accepted_body, status=202, headers=headers), accepted_body
+            dossier = intake.dossier_submit_checked(submission=submission, officer=caller.officer)
             dossier = selectors.dossier_get_created(dossier=dossier)
             body = dossier_detail(dossier, request, caller.officer)
             return Response(body, status=201, headers={"Location": dossier_url(dossier, request)}), body
 
-        return idempotent_create(request=request, client=caller.client_id, create=create)
+        return idempotent_create(request=request, client=caller.client_id, create=create, look_first=not asynchronous)
+
+
+_RESPOND_ASYNC = re.compile(r"(?:^|[,;\s])respond-async(?:$|[,;\s])", re.IGNORECASE)
+
+
+def _prefers_async(request: Request) -> bool:
+    """`Prefer: respond-async` (RFC 7240 §4.1), among other preferences or alone."""
+    return bool(_RESPOND_ASYNC.search(request.headers.get("Prefer", "")))
+
+
+class SubmissionDetailApi(_OfficerApi):
+    @extend_schema(
+        operation_id="submissions_retrieve",
+        summary="An asynchronous submission: accepted, then its dossier or its refusal",
+        description=(
+            "The address a `Prefer: respond-async` submission answered with (202, `Location`). Only the "
+            "client that submitted may read it. `state` is `accepted` until the intake worker has created "
+            "the dossier (`created`, with `dossier`) or refused it (`refused`, with `problem`: the same "
+            "`code` a synchronous submission would have answered with)."
+        ),
+        responses={200: SubmissionSerializer, 401: _401, 404: _404},
+    )
+    def get(self, request: Request, submission_id: uuid.UUID) -> Response:
+        caller = caller_of(request)
+        submission = intake.submission_for_client(uuid=str(submission_id), client=caller.client_id)
+        return Response(SubmissionSerializer(submission, context={"request": request}).data)
 
 
 class DossierStatusApi(_OfficerApi):
@@ -228,7 +273,7 @@ class DossierStatusApi(_OfficerApi):
     )
     def get(self, request: Request, code: str) -> Response:
         dossier = selectors.dossier_status_for_officer(officer=officer_of(request), code=code)
-        response = Response(DossierStateSerializer(dossier, context={"request": request}).data)
+        response = Response(dossier_state_body(dossier, request))
         response["ETag"] = f'"{dossier.revision}"'
         return response
 

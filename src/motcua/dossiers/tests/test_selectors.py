@@ -193,3 +193,24 @@ def test_officer_for_hand_over_is_an_active_officer_of_the_target_agency(world: 
     assert selectors.officer_for_hand_over(agency_id=world.ward.pk, username="specialist") == world.specialist
     with pytest.raises(InvalidInput):
         selectors.officer_for_hand_over(agency_id=world.ward.pk, username="specialist_b")
+
+
+def test_the_status_look_up_sees_exactly_what_the_officers_lists_see(world: World) -> None:
+    """dossier_status_for_officer judges one row with policies.can_view; the lists filter with
+    dossiers_visible_to: for every officer and every dossier, the two agree."""
+    with time_machine.travel(MONDAY):
+        dossiers = [submit(world.centre, world.ward), received(world, id_number="079086000001")]
+        dossiers += [with_specialist(world, id_number="079086000002"), received_b(world)]
+        ready = with_specialist(world, id_number="079086000003")
+        services.dossier_mark_result_ready(dossier=ready, officer=world.leader, results=[{"name": "Giấy khai sinh"}])
+        dossiers.append(ready)
+    for officer in world.officers().values():
+        visible = set(selectors.dossiers_visible_to(officer).values_list("pk", flat=True))
+        for dossier in dossiers:
+            reference = dossier.code or str(dossier.uuid)
+            try:
+                selectors.dossier_status_for_officer(officer=officer, code=reference)
+                found = True
+            except NotFound:
+                found = False
+            assert found == (dossier.pk in visible), (officer.user.username, reference)
