@@ -44,6 +44,7 @@ run: install
 serve: install
 	$(BIN)/motcua collectstatic --noinput
 	$(BIN)/motcua migrate --noinput
+	$(BIN)/motcua createcachetable
 	$(BIN)/motcua serve --host $(HOST) --port $(PORT)
 
 worker: install

@@ -281,7 +281,7 @@ def _query(url: str, sql: LiteralString, params: tuple[object, ...] = ()) -> lis
     import psycopg
 
     with psycopg.connect(url) as connection:
-        return list(connection.execute(sql, params).fetchall())
+        return list(connection.execute(sql, params or None).fetchall())
 
 
 def _intake(port: int, officer_token: str, uuids: list[str]) -> tuple[Intake, list[str]]:

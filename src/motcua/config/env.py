@@ -121,3 +121,22 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict[str, Any]:
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(f"DATABASE_URL must start with sqlite:// or postgres://, not {url.split(':', 1)[0]!r}")
+
+
+# The table of the database cache (CACHE_URL=db), created by `motcua createcachetable`.
+CACHE_TABLE = "motcua_cache"
+
+
+def parse_cache_url(url: str) -> dict[str, Any]:
+    """Turn CACHE_URL into a Django CACHES entry: `locmem` (per process), `db` (a table of the
+    database: shared by every process, nothing else to run) or `redis://host:port/db` (shared;
+    `rediss://` with TLS)."""
+    value = url.strip()
+    if value in {"", "locmem"}:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "motcua"}
+    if value in {"db", "database"}:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    scheme = urlsplit(value).scheme.lower()
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}
+    raise ImproperlyConfigured(f"CACHE_URL must be locmem, db or a redis:// address, not {value.split(':', 1)[0]!r}")

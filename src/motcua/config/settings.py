@@ -13,7 +13,15 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from motcua.config.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
+from motcua.config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    parse_cache_url,
+    parse_database_url,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The working directory of the deployment: SQLite file, uploaded media and collected static files.
@@ -99,6 +107,10 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# What several server processes must share: the public look-up's throttle counts (portal.lookup).
+# The local-memory default counts per process; production sets db or redis (check --deploy warns).
+CACHES = {"default": parse_cache_url(env_str("CACHE_URL", "locmem"))}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

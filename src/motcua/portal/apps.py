@@ -6,3 +6,8 @@ class PortalConfig(AppConfig):
     name = "motcua.portal"
     label = "portal"
     verbose_name = _("Portal")
+
+    def ready(self) -> None:
+        from motcua.portal import checks
+
+        checks.register()

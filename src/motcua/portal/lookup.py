@@ -9,9 +9,9 @@ Guessing is throttled: after `MAX_FAILURES_PER_CLIENT` failed look-ups from one 
 `WINDOW_SECONDS`, or `MAX_FAILURES_PER_CODE` on one dossier code from anywhere (a distributed
 guess at one dossier), every look-up is refused with 429 until the window passes, a right one
 too, so that the throttle says nothing about the answer. Counts live in Django's cache: with
-several server processes, configure a shared cache (the default local-memory cache counts per
-process). The client address is REMOTE_ADDR: a proxy in front must set it (not X-Forwarded-For,
-which a client can forge).
+several server processes, set a shared one (CACHE_URL=db or redis://; the local-memory default
+counts per process, and `motcua check --deploy` says so). The client address is REMOTE_ADDR: a
+proxy in front must set it (not X-Forwarded-For, which a client can forge).
 """
 
 from __future__ import annotations

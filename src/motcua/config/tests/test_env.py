@@ -74,6 +74,30 @@ def test_malformed_database_urls_fail_loudly(tmp_path: Path, url: str, message: 
         env.parse_database_url(url, base_dir=tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("url", "backend", "location"),
+    [
+        ("", "django.core.cache.backends.locmem.LocMemCache", "motcua"),
+        ("locmem", "django.core.cache.backends.locmem.LocMemCache", "motcua"),
+        ("db", "django.core.cache.backends.db.DatabaseCache", "motcua_cache"),
+        ("redis://127.0.0.1:6379/2", "django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/2"),
+        (
+            "rediss://cache.example:6380/0",
+            "django.core.cache.backends.redis.RedisCache",
+            "rediss://cache.example:6380/0",
+        ),
+    ],
+)
+def test_cache_urls(url: str, backend: str, location: str) -> None:
+    assert env.parse_cache_url(url) == {"BACKEND": backend, "LOCATION": location}
+
+
+@pytest.mark.parametrize("url", ["memcached://h:11211", "redis", "file:///tmp/cache"])
+def test_unknown_cache_urls_fail_loudly(url: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL must be locmem, db or a redis:// address"):
+        env.parse_cache_url(url)
+
+
 def test_the_process_refuses_to_start_without_a_secret_key_in_production(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import Client
+from pytest_django import Settings
 
 from motcua.dossiers.lookup import lookup_secret
 from motcua.dossiers.models import Dossier
@@ -115,3 +116,61 @@ def test_empty_fields_are_explained_and_not_counted(db: None) -> None:
     text = text_of(response.content)
     assert "Type the dossier code." in text and "Type the ID number of the applicant or the look-up code." in text
     assert cache.get(lookup._key("client", "203.0.113.7")) is None
+
+
+def _redis_up() -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+_LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "motcua"}
+# What CACHE_URL=db and CACHE_URL=redis://… configure (config.env.parse_cache_url, tested there).
+_SHARED = {
+    "db": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "motcua_cache"},
+    "redis://127.0.0.1:6379/15": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/15",
+    },
+}
+
+
+@pytest.mark.parametrize("cache_url", list(_SHARED))
+def test_a_shared_cache_stops_guessing_across_server_processes(
+    dossier: Dossier, settings: Settings, cache_url: str
+) -> None:
+    """With CACHE_URL=db or redis://, the failures counted by one process stop another: each
+    request here is served as if by another process (a new cache connection each time)."""
+    if cache_url.startswith("redis") and not _redis_up():
+        pytest.skip("no Redis server on 127.0.0.1:6379 (the machine's service is not running)")
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    settings.CACHES = {"default": _SHARED[cache_url]}
+    call_command("createcachetable", verbosity=0)
+    caches["default"].clear()
+    assert dossier.code is not None
+    try:
+        for n in range(lookup.MAX_FAILURES_PER_CLIENT):
+            del caches["default"]  # the next request opens its own connection, as another process would
+            assert look_up(dossier.code, f"0790860{n:05d}").status_code == 404
+        del caches["default"]
+        assert look_up(dossier.code, AN_ID).status_code == 429
+        assert caches["default"].__class__.__name__ in {"DatabaseCache", "RedisCache"}
+    finally:
+        caches["default"].clear()
+        settings.CACHES = {"default": _LOCMEM}  # before the fixtures' own clean-up
+
+
+def test_the_deploy_check_warns_about_a_per_process_cache() -> None:
+    from django.test import override_settings
+
+    from motcua.portal.checks import shared_cache
+
+    with override_settings(CACHES={"default": _LOCMEM}):
+        assert [w.id for w in shared_cache()] == ["portal.W001"]
+    for shared in _SHARED.values():
+        with override_settings(CACHES={"default": shared}):
+            assert shared_cache() == []
