@@ -8,15 +8,17 @@ same message as for a code that exists nowhere.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, Field, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -116,12 +118,17 @@ STATUS_FIELDS = (
 )
 
 
+def _field(name: str) -> Field[Any, Any]:
+    field = Dossier._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
 @functools.cache
 def _status_sql(key: str) -> str:
-    meta = Dossier._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in STATUS_FIELDS)
-    table = connection.ops.quote_name(meta.db_table)
-    where = connection.ops.quote_name(meta.get_field(key).column)
+    columns = ", ".join(connection.ops.quote_name(_field(name).column) for name in STATUS_FIELDS)
+    table = connection.ops.quote_name(Dossier._meta.db_table)
+    where = connection.ops.quote_name(_field(key).column)
     return f"SELECT {columns} FROM {table} WHERE {where} = %s LIMIT 1"  # noqa: S608 (names from the model)
 
 
@@ -135,11 +142,11 @@ def dossier_status_for_officer(*, officer: Officer, code: str) -> Dossier:
     dossiers at their step. The statement is written once from the model's own names rather than
     compiled by the ORM on every call: polled look-ups spent more time compiling it than running it."""
     reference = code.strip()
-    try:
+    key: str = "code"
+    value: object = reference
+    with contextlib.suppress(ValueError):
         key, value = "uuid", uuid.UUID(reference)
-    except ValueError:
-        key, value = "code", reference
-    param = Dossier._meta.get_field(key).get_db_prep_value(value, connection, prepared=False)
+    param = _field(key).get_db_prep_value(value, connection, prepared=False)
     dossier = next(iter(Dossier.objects.raw(_status_sql(key), [param])), None)
     if dossier is None or not policies.can_view(officer, dossier):
         raise NotFound(_("There is no dossier %(code)s among yours.") % {"code": code}, field="code")
