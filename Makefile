@@ -103,6 +103,7 @@ bench: install
 	$(BIN)/python -m bench.signing --write
 	$(BIN)/python -m bench.dossier_submit --write
 	$(BIN)/python -m bench.dossier_crash --write
+	$(BIN)/python -m bench.dossier_crash --write --async
 	$(BIN)/python -m bench.portal_pages --write
 
 clean:

@@ -19,18 +19,29 @@ acknowledged and creates no duplicates." A run:
    first attempt had committed answered 200 `Idempotent-Replayed: true` with that same dossier, and
    one whose first attempt had not committed created it (201).
 
+With --async the submissions ask `Prefer: respond-async` (dossiers.intake, ADR 0009): an
+acknowledgement is a 202 naming a submission, and the intake worker (`motcua process-submissions`)
+runs beside the server and is killed with it, in the middle of its batches. After the restart (server
+and worker) and the retries, the run waits until the worker has settled every submission, then checks
+that each key names one submission, each submission made exactly one dossier (the one of its
+applicant), and a retry of a committed request answered that same submission.
+
 Exit status 1 on any failure. `--write` records the run in docs/performance.md.
 
-    SECRET_KEY=x .venv/bin/python -m bench.dossier_crash [--write] [--sqlite] [--postgres URL] [--kill-after N]
+    SECRET_KEY=x .venv/bin/python -m bench.dossier_crash [--write] [--sqlite] [--async] [--postgres URL]
+        [--kill-after N]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import http.client
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -42,6 +53,7 @@ from typing import Any, TypedDict
 from bench._report import write_section
 from bench._serving import (
     API_DOSSIERS,
+    ROOT,
     Answer,
     Client,
     NotSent,
@@ -101,16 +113,18 @@ class Submission:
 class Stored(TypedDict):
     dossiers: int  # dossiers of this run's applicants
     by_applicant: dict[str, list[str]]  # applicant ID → dossier UUIDs
-    by_key: dict[str, list[str]]  # idempotency key → stored response UUIDs
+    by_key: dict[str, list[str]]  # idempotency key → stored response ids (dossier, or submission with --async)
+    submissions: dict[str, list[str]]  # --async: submission id → [state, dossier UUID or ""]
+    pending: int  # --async: submissions the worker has not settled yet
 
 
-def child_stored(n: int) -> Stored:
+def child_stored(n: int, *, asynchronous: bool) -> Stored:
     """Inside a process on the run's database: what the database holds for the run's requests."""
     import django
 
     django.setup()
     from motcua.api.models import IdempotencyKey
-    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.models import Dossier, Submission, SubmissionState
 
     ids = [applicant_id(FIRST_APPLICANT + i) for i in range(n)]
     by_applicant: dict[str, list[str]] = {}
@@ -119,33 +133,91 @@ def child_stored(n: int) -> Stored:
     ):
         by_applicant.setdefault(id_number, []).append(str(uuid))
     by_key: dict[str, list[str]] = {}
+    field = "id" if asynchronous else "uuid"
     for key, body in IdempotencyKey.objects.filter(key__startswith="crash-").values_list("key", "response_body"):
-        by_key.setdefault(key, []).append(str(body.get("uuid", "")) if isinstance(body, dict) else "")
+        by_key.setdefault(key, []).append(str(body.get(field, "")) if isinstance(body, dict) else "")
+    submissions = {
+        str(uuid): [state, str(dossier or "")]
+        for uuid, state, dossier in Submission.objects.values_list("uuid", "state", "dossier__uuid")
+    }
     return {
         "dossiers": Dossier.objects.filter(applicant_id_number__in=ids).count(),
         "by_applicant": by_applicant,
         "by_key": by_key,
+        "submissions": submissions,
+        "pending": Submission.objects.filter(state=SubmissionState.ACCEPTED).count(),
     }
 
 
-def _stored(env: dict[str, str], n: int) -> Stored:
-    stored: Stored = run_child(env, "bench.dossier_crash", "--child-stored", "--n", str(n))
+def _stored(env: dict[str, str], n: int, *, asynchronous: bool) -> Stored:
+    args = ["--child-stored", "--n", str(n), *(["--async"] if asynchronous else [])]
+    stored: Stored = run_child(env, "bench.dossier_crash", *args)
     return stored
+
+
+class Worker:
+    """The intake worker (`motcua process-submissions --loop`) in its own process group."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        """Start it and wait until it takes submissions (its first line), so that it is at work when killed."""
+        self.log.write_bytes(b"")
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "motcua", "process-submissions", "--loop", "--batch-size", "50"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while b"Taking accepted submissions" not in self.log.read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"the intake worker did not start; see {self.log}")
+            time.sleep(0.1)
+
+    def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)
+        self.process.wait()
+        self.process = None
+
+
+def _id_of(answer: Answer) -> str:
+    """The dossier's UUID (201), or the submission's id (202, --async)."""
+    body = answer.json()
+    return str(body["id"] if "id" in body else body["uuid"])
 
 
 def _record(item: Submission, answer: Answer) -> None:
     item.status = answer.status
     if 200 <= answer.status < 300:
         item.outcome = Outcome.ACKNOWLEDGED
-        item.uuid = str(answer.json()["uuid"])
+        item.uuid = _id_of(answer)
     else:
         item.outcome = Outcome.FAILED
         item.detail = answer.body[:300].decode(errors="replace")
 
 
-def burst(port: int, token: str, items: list[Submission], *, clients: int, kill_after: int, server: Server) -> float:
-    """Send the submissions from `clients` threads; SIGKILL the server after `kill_after` answers.
-    Returns the moment of the kill (seconds after the burst began)."""
+def burst(
+    port: int,
+    token: str,
+    items: list[Submission],
+    *,
+    clients: int,
+    kill_after: int,
+    server: Server,
+    headers: dict[str, str],
+    worker: Worker | None,
+) -> float:
+    """Send the submissions from `clients` threads; SIGKILL the server (and the intake worker) after
+    `kill_after` answers. Returns the moment of the kill (seconds after the burst began)."""
     lock = threading.Lock()
     queue = list(reversed(items))
     killed = threading.Event()
@@ -160,7 +232,7 @@ def burst(port: int, token: str, items: list[Submission], *, clients: int, kill_
                     break
                 item = queue.pop()
             try:
-                client.send("POST", API_DOSSIERS, item.body(), {"Idempotency-Key": item.key})
+                client.send("POST", API_DOSSIERS, item.body(), {"Idempotency-Key": item.key, **headers})
             except NotSent as exc:
                 item.outcome, item.detail = Outcome.NOT_SENT, str(exc)
                 continue
@@ -193,13 +265,15 @@ def burst(port: int, token: str, items: list[Submission], *, clients: int, kill_
         pass
     killed.set()  # no client starts another request; those in flight are cut by the kill
     server.kill()
+    if worker is not None:
+        worker.kill()  # in the middle of a batch, most likely: its transaction never commits
     killed_at = time.perf_counter() - started
     for thread in threads:
         thread.join()
     return killed_at
 
 
-def retry(port: int, token: str, items: list[Submission], *, clients: int) -> None:
+def retry(port: int, token: str, items: list[Submission], *, clients: int, headers: dict[str, str]) -> None:
     """Send every unacknowledged submission again, same key and body, until it is acknowledged."""
     lock = threading.Lock()
     queue = [item for item in items if item.outcome is not Outcome.ACKNOWLEDGED]
@@ -214,7 +288,7 @@ def retry(port: int, token: str, items: list[Submission], *, clients: int) -> No
             item.retried = True
             for attempt in range(RETRY_ATTEMPTS):
                 try:
-                    answer = client.call("POST", API_DOSSIERS, item.body(), {"Idempotency-Key": item.key})
+                    answer = client.call("POST", API_DOSSIERS, item.body(), {"Idempotency-Key": item.key, **headers})
                 except (NotSent, OSError, http.client.HTTPException) as exc:
                     item.detail = repr(exc)
                     time.sleep(min(2.0, 0.1 * 2**attempt))
@@ -222,7 +296,7 @@ def retry(port: int, token: str, items: list[Submission], *, clients: int) -> No
                 item.retry_status = answer.status
                 if 200 <= answer.status < 300:
                     item.retry_replayed = answer.headers.get("idempotent-replayed") == "true"
-                    item.retry_uuid = str(answer.json()["uuid"])
+                    item.retry_uuid = _id_of(answer)
                     break
                 item.detail = answer.body[:300].decode(errors="replace")
                 if answer.status < 500:
@@ -247,7 +321,7 @@ class Verdict:
         return not self.failures
 
 
-def check(items: list[Submission], before_retry: Stored, final: Stored, n: int) -> Verdict:
+def check(items: list[Submission], before_retry: Stored, final: Stored, n: int, *, asynchronous: bool) -> Verdict:
     failures: list[str] = []
 
     def fail(message: str) -> None:
@@ -263,13 +337,22 @@ def check(items: list[Submission], before_retry: Stored, final: Stored, n: int) 
         keys = final["by_key"].get(item.key, [])
         if len(dossiers) != 1:
             fail(f"{item.key}: {len(dossiers)} dossiers in the database (expected exactly 1)")
+        # What the stored answer names leads to the dossier: itself, or through its submission.
+        named = keys[0] if len(keys) == 1 else ""
+        if asynchronous and named:
+            state, made = final["submissions"].get(named, ["missing", ""])
+            if state != "created":
+                fail(f"{item.key}: submission {named} is {state} (expected created)")
+            named_dossier = made
+        else:
+            named_dossier = named
         if len(keys) != 1:
             fail(f"{item.key}: {len(keys)} stored idempotency keys (expected exactly 1)")
-        elif dossiers and keys[0] != dossiers[0]:
-            fail(f"{item.key}: the stored answer names {keys[0]}, the database holds {dossiers[0]}")
+        elif dossiers and named_dossier != dossiers[0]:
+            fail(f"{item.key}: the stored answer leads to {named_dossier}, the database holds {dossiers[0]}")
         if item.outcome is Outcome.ACKNOWLEDGED:
-            if item.uuid not in dossiers:
-                fail(f"{item.key}: acknowledged as {item.uuid} before the kill, not in the database")
+            if item.uuid != named:
+                fail(f"{item.key}: acknowledged as {item.uuid} before the kill, the database names {named}")
             continue
         if item.outcome is Outcome.FAILED:
             fail(f"{item.key}: answered {item.status} before the kill: {item.detail}")
@@ -284,12 +367,14 @@ def check(items: list[Submission], before_retry: Stored, final: Stored, n: int) 
                     f"{item.key}: the first attempt had committed {first[0]}, but the retry answered "
                     f"{item.retry_status}, replayed={item.retry_replayed}, {item.retry_uuid}"
                 )
-        elif item.retry_status != 201 or item.retry_replayed:
-            fail(f"{item.key}: nothing had committed, but the retry answered {item.retry_status} (expected 201)")
+        elif item.retry_status != (202 if asynchronous else 201) or item.retry_replayed:
+            fail(f"{item.key}: nothing had committed, but the retry answered {item.retry_status} (expected a creation)")
     if final["dossiers"] != n:
         fail(f"{final['dossiers']} dossiers in the database (expected {n})")
     if len(final["by_key"]) != n:
         fail(f"{len(final['by_key'])} stored idempotency keys (expected {n})")
+    if asynchronous and (len(final["submissions"]) != n or final["pending"]):
+        fail(f"{len(final['submissions'])} submissions, {final['pending']} still pending (expected {n}, 0)")
     acknowledged_in_the_end = sum(
         1 for item in items if item.outcome is Outcome.ACKNOWLEDGED or 200 <= item.retry_status < 300
     )
@@ -304,7 +389,7 @@ def check(items: list[Submission], before_retry: Stored, final: Stored, n: int) 
         ),
         "retried": sum(1 for item in items if item.retried),
         "replayed": sum(1 for item in items if item.retry_replayed),
-        "created_by_retry": sum(1 for item in items if item.retry_status == 201),
+        "created_by_retry": sum(1 for item in items if item.retry_status in (201, 202)),
         "acknowledged_in_the_end": acknowledged_in_the_end,
         "dossiers_before_retry": before_retry["dossiers"],
         "dossiers_final": final["dossiers"],
@@ -313,36 +398,68 @@ def check(items: list[Submission], before_retry: Stored, final: Stored, n: int) 
     return Verdict(failures, counts)
 
 
-def run(database_url: str, tmp: str, *, n: int, clients: int, kill_after: int) -> tuple[Verdict, float, float]:
+def run(
+    database_url: str, tmp: str, *, n: int, clients: int, kill_after: int, asynchronous: bool
+) -> tuple[Verdict, float, float]:
     env = bench_env(database_url, tmp)
     tokens = prepare(env)
     port = free_port()
     items = [Submission(i) for i in range(n)]
     server = Server(env, port, Path(tmp) / "server.log")
+    worker = Worker(env, Path(tmp) / "intake.log") if asynchronous else None
+    headers = {"Prefer": "respond-async"} if asynchronous else {}
     server.start()
+    if worker is not None:
+        worker.start()
     try:
         print(f"burst: {n} submissions from {clients} clients; SIGKILL after {kill_after} acknowledged", flush=True)
-        killed_at = burst(port, tokens["system"], items, clients=clients, kill_after=kill_after, server=server)
-        before_retry = _stored(env, n)
+        killed_at = burst(
+            port,
+            tokens["system"],
+            items,
+            clients=clients,
+            kill_after=kill_after,
+            server=server,
+            headers=headers,
+            worker=worker,
+        )
+        before_retry = _stored(env, n, asynchronous=asynchronous)
         print(f"killed at {killed_at:.1f} s; {before_retry['dossiers']} dossiers committed; restarting", flush=True)
         started = time.perf_counter()
         server.start()
+        if worker is not None:
+            worker.start()
         restart_seconds = time.perf_counter() - started
-        retry(port, tokens["system"], items, clients=clients)
+        retry(port, tokens["system"], items, clients=clients, headers=headers)
+        final = _stored(env, n, asynchronous=asynchronous)
+        deadline = time.monotonic() + 120
+        while final["pending"] and time.monotonic() < deadline:  # the worker finishing the queue
+            time.sleep(1)
+            final = _stored(env, n, asynchronous=asynchronous)
     finally:
         server.stop()
-    final = _stored(env, n)
-    return check(items, before_retry, final, n), killed_at, restart_seconds
+        if worker is not None:
+            worker.kill(signal.SIGTERM)
+    return check(items, before_retry, final, n, asynchronous=asynchronous), killed_at, restart_seconds
 
 
-def report(verdict: Verdict, *, database: str, n: int, clients: int, killed_at: float, restart: float) -> str:
+def report(
+    verdict: Verdict, *, database: str, n: int, clients: int, killed_at: float, restart: float, asynchronous: bool
+) -> str:
     c = verdict.counts
     unacknowledged = n - c["acknowledged"]
+    mode = (
+        "asynchronous (`Prefer: respond-async`, 202; the intake worker running beside the server and killed with it)"
+        if asynchronous
+        else "synchronous (201)"
+    )
+    killed = "the whole granian process group and the worker" if asynchronous else "the whole granian process group"
     lines = [
-        f"{n:,} submissions (each its own Idempotency-Key and applicant) from {clients} keep-alive clients to "
-        f"`motcua serve` (granian, 2 workers) on {database}; every {GIVE_UP_EVERY}th client gives up before "
-        f"reading its answer. SIGKILL to the whole granian process group {killed_at:.1f} s into the burst; "
-        f"restart took {restart:.1f} s; then every unacknowledged request is sent again, same key and body.",
+        f"{n:,} submissions, {mode}, each its own Idempotency-Key and applicant, from {clients} keep-alive "
+        f"clients to `motcua serve` (granian, 2 workers) on {database}; every {GIVE_UP_EVERY}th client gives up "
+        f"before reading its answer. SIGKILL to {killed} {killed_at:.1f} s into the burst; restart took "
+        f"{restart:.1f} s; then every unacknowledged request is "
+        "sent again, same key and body.",
         "",
         "| | count |",
         "|---|---|",
@@ -355,17 +472,22 @@ def report(verdict: Verdict, *, database: str, n: int, clients: int, killed_at: 
         f"({c['committed_unacknowledged_gave_up']} / {c['committed_unacknowledged_cut']}) |",
         f"| dossiers in the database after the kill | {c['dossiers_before_retry']:,} |",
         f"| retried | {c['retried']:,} (of {unacknowledged:,} unacknowledged) |",
-        f"| retries answered 200 replayed (the same dossier) / 201 created | {c['replayed']:,} / "
-        f"{c['created_by_retry']:,} |",
+        f"| retries answered 200 replayed (the same {'submission' if asynchronous else 'dossier'}) / "
+        f"{'202 accepted' if asynchronous else '201 created'} | {c['replayed']:,} / {c['created_by_retry']:,} |",
         f"| acknowledged in the end | {c['acknowledged_in_the_end']:,} |",
         f"| **dossiers in the database in the end** | **{c['dossiers_final']:,}** (expected {n:,}) |",
         f"| stored idempotency keys | {c['keys_final']:,} (expected {n:,}) |",
         "",
     ]
     if verdict.passed:
+        told = (
+            "the submission its client was told, which made exactly one dossier"
+            if asynchronous
+            else ("the dossier its client was told")
+        )
         lines.append(
-            "**PASS**: every acknowledged submission exists exactly once, as the dossier its client was told; "
-            "no duplicates; every retry of a committed request answered that same dossier."
+            f"**PASS**: every acknowledged submission exists exactly once, as {told}; no duplicates; every retry "
+            "of a committed request answered that same one."
         )
     else:
         lines.append("**FAIL**:")
@@ -381,10 +503,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=N)
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--kill-after", type=int, default=KILL_AFTER, help="acknowledged submissions before SIGKILL")
+    parser.add_argument("--async", dest="asynchronous", action="store_true", help="Prefer: respond-async")
     parser.add_argument("--child-stored", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_stored:
-        print(json.dumps(child_stored(args.n)))
+        print(json.dumps(child_stored(args.n, asynchronous=args.asynchronous)))
         return
     if not 0 < args.kill_after < args.n:
         parser.error("--kill-after must be between 0 and --n")
@@ -397,16 +520,33 @@ def main() -> None:
                 n=args.n,
                 clients=args.clients,
                 kill_after=args.kill_after,
+                asynchronous=args.asynchronous,
             )
         else:
             database = "PostgreSQL"
             with throwaway_postgres(args.postgres) as url:
-                verdict, killed_at, restart = run(url, tmp, n=args.n, clients=args.clients, kill_after=args.kill_after)
-    body = report(verdict, database=database, n=args.n, clients=args.clients, killed_at=killed_at, restart=restart)
+                verdict, killed_at, restart = run(
+                    url,
+                    tmp,
+                    n=args.n,
+                    clients=args.clients,
+                    kill_after=args.kill_after,
+                    asynchronous=args.asynchronous,
+                )
+    body = report(
+        verdict,
+        database=database,
+        n=args.n,
+        clients=args.clients,
+        killed_at=killed_at,
+        restart=restart,
+        asynchronous=args.asynchronous,
+    )
     print(body)
     if args.write:
-        command = "python -m bench.dossier_crash --write" + (" --sqlite" if args.sqlite else "")
-        write_section("dossier-crash" + ("-sqlite" if args.sqlite else ""), command, body)
+        flags = (" --sqlite" if args.sqlite else "") + (" --async" if args.asynchronous else "")
+        section = "dossier-crash" + ("-sqlite" if args.sqlite else "") + ("-async" if args.asynchronous else "")
+        write_section(section, "python -m bench.dossier_crash --write" + flags, body)
     sys.exit(0 if verdict.passed else 1)
 
 
