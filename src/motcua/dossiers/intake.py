@@ -170,6 +170,10 @@ def submissions_process(*, limit: int = 100) -> IntakeReport:
     was abolished meanwhile, the officer lost the role) is recorded as such, an unexpected error is
     counted as an attempt and retried by a later batch, then held for an operator after MAX_ATTEMPTS."""
     report = IntakeReport()
+    # A look outside any transaction first: an idle worker polls often, and on SQLite every
+    # transaction here would take the database's write lock (transaction_mode IMMEDIATE).
+    if not Submission.objects.filter(state=SubmissionState.ACCEPTED).exists():
+        return report
     with transaction.atomic():
         batch = list(
             # of=("self",): lock the submissions only (PostgreSQL refuses FOR UPDATE on the nullable
