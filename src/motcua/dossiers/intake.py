@@ -208,7 +208,7 @@ def submissions_process(*, limit: int = 100) -> IntakeReport:
                 row.state = SubmissionState.FAILED
                 row.problem = {
                     "code": "intake_failed",
-                    "detail": _("The dossier could not be created; an operator has been alerted."),
+                    "detail": _("The dossier could not be created yet; the submission is kept for an operator."),
                     "field": "",
                 }
                 report.held += 1
@@ -231,6 +231,14 @@ def submissions_process_until_idle(*, limit: int = 100, stop: Callable[[], bool]
         if report.settled + report.retried < limit or report.settled == 0:
             break
     return total
+
+
+def submissions_retry(*, ids: list[int]) -> int:
+    """Put held submissions (FAILED) back in the queue with a fresh series of attempts, once an
+    operator has fixed the cause (the admin's "Retry now"). Returns how many; others are left alone."""
+    return Submission.objects.filter(pk__in=ids, state=SubmissionState.FAILED).update(
+        state=SubmissionState.ACCEPTED, attempts=0, problem=None, settled_at=None
+    )
 
 
 def submission_for_client(*, uuid: str, client: str) -> Submission:

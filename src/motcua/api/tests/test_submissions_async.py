@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
 from motcua.api.auth import api_token_create
 from motcua.api.models import IdempotencyKey
@@ -204,3 +206,33 @@ def test_a_retry_after_the_procedure_was_abolished_still_gets_the_first_answer(w
     # A new key is a new submission: refused, since nothing is in force any more.
     assert _fields(problem(fresh, 400, "invalid_input")) == {"procedure_code"}
     assert Submission.objects.count() == 1
+
+
+def test_an_operator_retries_a_held_submission_from_the_admin(
+    world: World, api: Api, monkeypatch: pytest.MonkeyPatch, admin_client: Client
+) -> None:
+    client = api(world.receiver)
+    with time_machine.travel(MONDAY):
+        held = post(client, LIST, submission(world), **{"Idempotency-Key": "k-1"}, **ASYNC).json()
+    with monkeypatch.context() as broken:
+        broken.setattr(intake, "dossier_submit_checked", lambda **_kw: (_ for _ in ()).throw(RuntimeError("a bug")))
+        with time_machine.travel(MONDAY):
+            for _ in range(intake.MAX_ATTEMPTS):
+                intake.submissions_process()
+    row = Submission.objects.get(uuid=held["id"])
+    assert row.state == SubmissionState.FAILED and row.problem is not None
+    listing = admin_client.get(reverse("admin:dossiers_submission_changelist"), {"state": "failed"})
+    assert held["id"] in listing.content.decode()
+    assert admin_client.get(reverse("admin:dossiers_submission_add")).status_code == 403
+
+    # The cause is fixed (the patch is gone); the operator puts it back in the queue.
+    admin_client.post(
+        reverse("admin:dossiers_submission_changelist"), {"action": "retry_now", "_selected_action": [row.pk]}
+    )
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.problem) == (SubmissionState.ACCEPTED, 0, None)
+    with time_machine.travel(MONDAY):
+        assert intake.submissions_process().created == 1
+    assert client.get(held["url"]).json()["state"] == "created"
+    # A created submission is never put back.
+    assert intake.submissions_retry(ids=[row.pk]) == 0
