@@ -230,28 +230,51 @@ class Server:
         self.stop()
 
 
-@contextlib.contextmanager
-def intake_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`motcua process-submissions --loop` (the intake worker of asynchronous submissions) while inside."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "motcua", "process-submissions", "--loop"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+class IntakeWorker:
+    """`motcua process-submissions --loop` (the intake worker of asynchronous submissions) in its own
+    process group; `with IntakeWorker(...)` runs it while inside."""
+
+    def __init__(self, env: dict[str, str], log: Path, *, batch_size: int = 100) -> None:
+        self.env, self.log, self.batch_size = env, log, batch_size
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        """Start it and wait until it takes submissions (its first line)."""
+        self.log.write_bytes(b"")
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 (this interpreter, the product's command)
+                [sys.executable, "-m", "motcua", "process-submissions", "--loop", "--batch-size", str(self.batch_size)],
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while b"Taking accepted submissions" not in self.log.read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"the intake worker did not start; see {self.log}")
+            time.sleep(0.1)
+
+    def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
+        """Signal the whole group (SIGKILL by default: nothing runs any cleanup) and wait for it."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)
         try:
-            yield process
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> IntakeWorker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill(signal.SIGTERM)
 
 
 def submission(n: int) -> dict[str, Any]:

@@ -35,13 +35,11 @@ Exit status 1 on any failure. `--write` records the run in docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import enum
 import http.client
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,9 +51,9 @@ from typing import Any, TypedDict
 from bench._report import write_section
 from bench._serving import (
     API_DOSSIERS,
-    ROOT,
     Answer,
     Client,
+    IntakeWorker,
     NotSent,
     Server,
     applicant_id,
@@ -155,40 +153,6 @@ def _stored(env: dict[str, str], n: int, *, asynchronous: bool) -> Stored:
     return stored
 
 
-class Worker:
-    """The intake worker (`motcua process-submissions --loop`) in its own process group."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, *, timeout: float = 60.0) -> None:
-        """Start it and wait until it takes submissions (its first line), so that it is at work when killed."""
-        self.log.write_bytes(b"")
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "motcua", "process-submissions", "--loop", "--batch-size", "50"],
-                env=self.env,
-                cwd=ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while b"Taking accepted submissions" not in self.log.read_bytes():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"the intake worker did not start; see {self.log}")
-            time.sleep(0.1)
-
-    def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, sig)
-        self.process.wait()
-        self.process = None
-
-
 def _id_of(answer: Answer) -> str:
     """The dossier's UUID (201), or the submission's id (202, --async)."""
     body = answer.json()
@@ -214,7 +178,7 @@ def burst(
     kill_after: int,
     server: Server,
     headers: dict[str, str],
-    worker: Worker | None,
+    worker: IntakeWorker | None,
 ) -> float:
     """Send the submissions from `clients` threads; SIGKILL the server (and the intake worker) after
     `kill_after` answers. Returns the moment of the kill (seconds after the burst began)."""
@@ -406,7 +370,7 @@ def run(
     port = free_port()
     items = [Submission(i) for i in range(n)]
     server = Server(env, port, Path(tmp) / "server.log")
-    worker = Worker(env, Path(tmp) / "intake.log") if asynchronous else None
+    worker = IntakeWorker(env, Path(tmp) / "intake.log", batch_size=50) if asynchronous else None
     headers = {"Prefer": "respond-async"} if asynchronous else {}
     server.start()
     if worker is not None:

@@ -59,11 +59,11 @@ from bench._serving import (
     HOST,
     WORKERS,
     Client,
+    IntakeWorker,
     Server,
     Tokens,
     bench_env,
     free_port,
-    intake_worker,
     prepare,
     run_child,
     submission,
@@ -434,7 +434,7 @@ def run(url: str, *, clients: int, duration: float, warmup: float, intake: int, 
             for r in range(rounds):
                 measure("A", "ceiling POST (one INSERT)", post(CEILING_ROWS, f"Aw{r}"), post(CEILING_ROWS, f"Ar{r}"))
                 measure("B", "POST /api/v1/dossiers", post(API_DOSSIERS, f"Bw{r}"), post(API_DOSSIERS, f"Br{r}"))
-                with intake_worker(env, Path(tmp) / "intake.log"):
+                with IntakeWorker(env, Path(tmp) / "intake.log"):
                     measure(
                         "B2",
                         "POST /api/v1/dossiers, Prefer: respond-async (202; intake worker running)",
