@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from argparse import ArgumentTypeError
+from argparse import ArgumentParser, ArgumentTypeError
 from collections.abc import Callable
 from types import FrameType
 
@@ -32,6 +32,18 @@ def positive(kind: type[float] | type[int]) -> Callable[[str], float | int]:
         return number
 
     return parse
+
+
+def add_loop_arguments(parser: ArgumentParser, *, interval: float, doing: str, runs: str) -> None:
+    """`--loop` and `--interval` (seconds, default `interval`), as every periodic command has them:
+    `doing` says what it keeps doing, `runs` what one run is called ("sweeps")."""
+    parser.add_argument("--loop", action="store_true", help=f"keep {doing} until SIGTERM/SIGINT")
+    parser.add_argument(
+        "--interval",
+        type=positive(float),
+        default=interval,
+        help=f"seconds between {runs} with --loop (default: {interval:g})",
+    )
 
 
 def run_periodically(

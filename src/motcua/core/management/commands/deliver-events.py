@@ -20,17 +20,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from motcua.core import events
-from motcua.core.management.periodic import positive, run_periodically
+from motcua.core.management.periodic import add_loop_arguments, positive, run_periodically
 
 
 class Command(BaseCommand):
     help = "Deliver the due domain events from the outbox (once, or every --interval seconds with --loop)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--loop", action="store_true", help="keep sweeping until SIGTERM/SIGINT")
-        parser.add_argument(
-            "--interval", type=positive(float), default=5.0, help="seconds between sweeps with --loop (default: 5)"
-        )
+        add_loop_arguments(parser, interval=5.0, doing="sweeping", runs="sweeps")
         parser.add_argument(
             "--batch-size", type=positive(int), default=100, help="deliveries claimed per query (default: 100)"
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from motcua.core.management.periodic import positive, run_periodically
+from motcua.core.management.periodic import add_loop_arguments, positive, run_periodically
 from motcua.dossiers.intake import submissions_process_until_idle
 
 
@@ -22,10 +22,7 @@ class Command(BaseCommand):
     help = "Create the dossiers of the submissions accepted asynchronously (once, or continuously with --loop)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--loop", action="store_true", help="keep taking submissions until SIGTERM/SIGINT")
-        parser.add_argument(
-            "--interval", type=positive(float), default=0.2, help="seconds between looks with --loop (default: 0.2)"
-        )
+        add_loop_arguments(parser, interval=0.2, doing="taking submissions", runs="looks")
         parser.add_argument(
             "--batch-size", type=positive(int), default=100, help="submissions per transaction (default: 100)"
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from motcua.core.management.periodic import positive, run_periodically
+from motcua.core.management.periodic import add_loop_arguments, positive, run_periodically
 from motcua.dossiers import sweeper
 
 
@@ -25,10 +25,7 @@ class Command(BaseCommand):
     help = "Warn about due moments that are near and report those passed (once, or every --interval seconds)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--loop", action="store_true", help="keep sweeping until SIGTERM/SIGINT")
-        parser.add_argument(
-            "--interval", type=positive(float), default=60.0, help="seconds between sweeps with --loop (default: 60)"
-        )
+        add_loop_arguments(parser, interval=60.0, doing="sweeping", runs="sweeps")
         parser.add_argument(
             "--limit", type=positive(int), default=500, help="rows of each kind read per sweep (default: 500)"
         )
