@@ -154,10 +154,19 @@ def dossier_url(dossier: Dossier, request: Request | None) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-class DossierStateSerializer(serializers.Serializer[Dossier]):
+# Which dossier, and where to read it (a comment, not a docstring: the schema would give it to
+# every serializer below that extends this one).
+class DossierRefSerializer(serializers.Serializer[Dossier]):
     uuid = serializers.UUIDField()
     code = serializers.CharField(allow_null=True, help_text=gettext_lazy("Assigned at receipt; null before."))
     url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, dossier: Dossier) -> str:
+        return dossier_url(dossier, self.context.get("request"))
+
+
+class DossierStateSerializer(DossierRefSerializer):
     state = serializers.ChoiceField(choices=STATES)
     state_label = serializers.CharField(source="get_state_display")
     status_code = serializers.IntegerField(
@@ -167,10 +176,6 @@ class DossierStateSerializer(serializers.Serializer[Dossier]):
     due_at = serializers.DateTimeField(allow_null=True)
     appointment_at = serializers.DateTimeField(allow_null=True)
     is_late = serializers.BooleanField()
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, dossier: Dossier) -> str:
-        return dossier_url(dossier, self.context.get("request"))
 
 
 _MOMENT = serializers.DateTimeField()
@@ -340,16 +345,6 @@ class SubmissionProblemSerializer(serializers.Serializer[Any]):
     field = serializers.CharField(allow_blank=True)
 
 
-class SubmissionDossierSerializer(serializers.Serializer[Dossier]):
-    uuid = serializers.UUIDField()
-    code = serializers.CharField(allow_null=True, help_text=gettext_lazy("Assigned at receipt; null before."))
-    url = serializers.SerializerMethodField()
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, dossier: Dossier) -> str:
-        return dossier_url(dossier, self.context.get("request"))
-
-
 class SubmissionSerializer(serializers.Serializer[Submission]):
     id = serializers.UUIDField(source="uuid")
     url = serializers.SerializerMethodField()
@@ -362,7 +357,7 @@ class SubmissionSerializer(serializers.Serializer[Submission]):
     )
     accepted_at = serializers.DateTimeField(help_text=gettext_lazy("The dossier's submission time."))
     settled_at = serializers.DateTimeField(allow_null=True)
-    dossier = SubmissionDossierSerializer(allow_null=True)
+    dossier = DossierRefSerializer(allow_null=True)
     problem = SubmissionProblemSerializer(allow_null=True)
 
     @extend_schema_field(OpenApiTypes.URI)
