@@ -256,6 +256,11 @@ def test_signing_in_and_applying_with_the_keyboard_only(world: World, new_page: 
     or a list, Space to tick a box or open the file chooser, as a keyboard user does; the text typed
     as an input method commits it. No mouse."""
     page = new_page()
+    # Playwright turns on the browser's file-chooser interception when the first listener is added, and
+    # does so without waiting for the browser's answer: added only around the key press, it can lose the
+    # race with the key on a slow machine and the chooser then never reaches the test. Listening from the
+    # start makes the interception long settled by then.
+    page.on("filechooser", lambda _chooser: None)
     page.goto("/")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name=vi("Skip to main content"))
