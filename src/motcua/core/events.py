@@ -607,12 +607,17 @@ def _format_error(exc: BaseException) -> str:
     return text if len(text) <= _ERROR_LIMIT else "…" + text[-_ERROR_LIMIT:]
 
 
-def publish_many(items: Sequence[tuple[DomainEvent, str, str]]) -> list[OutboxEvent]:
+def publish_many(
+    items: Sequence[tuple[DomainEvent, str, str]], *, first_of_aggregates: bool = False
+) -> list[OutboxEvent]:
     """`publish` for many events at once: (event, aggregate_type, aggregate_id) triples.
 
     The same guarantees as `publish` (same transaction, per-aggregate order; lock the aggregates'
     rows first), in a constant number of queries: for bulk changes such as recomputing the due
-    dates of every open dossier after a holiday decision.
+    dates of every open dossier after a holiday decision, and for a batch of new dossiers.
+    `first_of_aggregates`: the caller has just created every aggregate, so their events are
+    numbered from 1 without the look-up (as `publish(first_of_aggregate=True)`; the unique
+    constraint still guards the claim).
     """
     connection: BaseDatabaseWrapper = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -621,7 +626,7 @@ def publish_many(items: Sequence[tuple[DomainEvent, str, str]]) -> list[OutboxEv
         return []
     keys = {(aggregate_type, aggregate_id) for _event, aggregate_type, aggregate_id in items}
     last: dict[tuple[str, str], int] = {}
-    for aggregate_type in {k[0] for k in keys}:
+    for aggregate_type in () if first_of_aggregates else {k[0] for k in keys}:
         ids = [k[1] for k in keys if k[0] == aggregate_type]
         for start in range(0, len(ids), 500):  # bounded IN lists (SQLite's variable limit)
             latest = (

@@ -65,9 +65,11 @@ def _hash(previous: str, entry: HistoryEntry) -> str:
     return hashlib.sha256((previous + _content(entry)).encode("utf-8")).hexdigest()
 
 
-def append(
+def _entry(
     dossier: Dossier,
     *,
+    sequence: int,
+    previous_hash: str,
     at: datetime,
     action: str,
     from_state: str,
@@ -75,20 +77,11 @@ def append(
     actor: Actor,
     reason: str = "",
     data: dict[str, Any] | None = None,
-    first: bool = False,
 ) -> HistoryEntry:
-    """Append an entry. The caller holds the dossier's row lock, so sequences never collide.
-
-    `first`: the caller has just created the dossier (its entry number 1, chained to the genesis
-    hash); saves the look-up of the last entry on the hot path of a submission."""
-    last = (
-        None
-        if first
-        else HistoryEntry.objects.filter(dossier=dossier).order_by("-sequence").only("sequence", "hash").first()
-    )
+    """An unsaved entry, hashed and chained to `previous_hash`."""
     entry = HistoryEntry(
         dossier=dossier,
-        sequence=(last.sequence + 1) if last else 1,
+        sequence=sequence,
         at=at,
         action=action,
         from_state=from_state,
@@ -100,32 +93,102 @@ def append(
         reason=reason,
         # A JSON round trip so that what is hashed is exactly what the database gives back.
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-        previous_hash=last.hash if last else _genesis(dossier),
+        previous_hash=previous_hash,
     )
-    entry.hash = _hash(entry.previous_hash, entry)
-    entry.save()
-    # Every history entry is also a domain event, in the same transaction (the outbox), so that no
-    # change is recorded without its event, nor an event sent for a change that rolled back.
-    publish(
-        DossierChanged(
-            dossier_uuid=str(dossier.uuid),
-            dossier_code=dossier.code,
-            procedure_code=dossier.procedure_code,
-            action=str(action),
-            from_state=str(from_state),
-            to_state=str(to_state),
-            status_code=dossier.status_code,
-            at=at,
-            history_sequence=entry.sequence,
-            due_at=dossier.due_at,
-            appointment_at=dossier.appointment_at,
-            is_late=dossier.is_late,
-        ),
-        aggregate_type="dossier",
-        aggregate_id=str(dossier.uuid),
-        first_of_aggregate=first,
-    )
+    entry.hash = _hash(previous_hash, entry)
     return entry
+
+
+def _event(entry: HistoryEntry) -> tuple[DossierChanged, str, str]:
+    """The domain event of an entry, with its aggregate: every history entry is also an event, in
+    the same transaction (the outbox), so that no change is recorded without its event, nor an event
+    sent for a change that rolled back."""
+    dossier = entry.dossier
+    event = DossierChanged(
+        dossier_uuid=str(dossier.uuid),
+        dossier_code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        action=str(entry.action),
+        from_state=str(entry.from_state),
+        to_state=str(entry.to_state),
+        status_code=dossier.status_code,
+        at=entry.at,
+        history_sequence=entry.sequence,
+        due_at=dossier.due_at,
+        appointment_at=dossier.appointment_at,
+        is_late=dossier.is_late,
+    )
+    return event, "dossier", str(dossier.uuid)
+
+
+def append(
+    dossier: Dossier,
+    *,
+    at: datetime,
+    action: str,
+    from_state: str,
+    to_state: str,
+    actor: Actor,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> HistoryEntry:
+    """Append an entry. The caller holds the dossier's row lock, so sequences never collide.
+    (A dossier just created: `open_many` writes its first entry without the look-up.)"""
+    last = HistoryEntry.objects.filter(dossier=dossier).order_by("-sequence").only("sequence", "hash").first()
+    entry = _entry(
+        dossier,
+        sequence=(last.sequence + 1) if last else 1,
+        previous_hash=last.hash if last else _genesis(dossier),
+        at=at,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        reason=reason,
+        data=data,
+    )
+    entry.save()
+    event, aggregate_type, aggregate_id = _event(entry)
+    publish(event, aggregate_type=aggregate_type, aggregate_id=aggregate_id)
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """The first entry of a dossier just created (`open_many`): the dossier enters `to_state`."""
+
+    dossier: Dossier
+    at: datetime
+    action: str
+    to_state: str
+    actor: Actor
+    data: dict[str, Any] | None = None
+
+
+def open_many(openings: Sequence[Opening]) -> list[HistoryEntry]:
+    """The first entry of each of many dossiers just created in the caller's transaction, chained
+    to each dossier's genesis hash, with their events: three INSERT statements whatever the number
+    (entries, outbox events, deliveries), no look-up (a new dossier has no entry and no event yet;
+    the unique constraints still guard both claims)."""
+    if len({o.dossier.pk for o in openings}) != len(openings):
+        raise ValueError("open_many takes one opening per dossier")
+    entries = [
+        _entry(
+            o.dossier,
+            sequence=1,
+            previous_hash=_genesis(o.dossier),
+            at=o.at,
+            action=o.action,
+            from_state="",
+            to_state=o.to_state,
+            actor=o.actor,
+            data=o.data,
+        )
+        for o in openings
+    ]
+    created = HistoryEntry.objects.bulk_create(entries, batch_size=500)
+    publish_many([_event(e) for e in created], first_of_aggregates=True)
+    return created
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,48 +248,21 @@ def append_many(changes: Sequence[Change], *, at: datetime, actor: Actor) -> lis
         if wanted:
             for entry in HistoryEntry.objects.filter(wanted).only("dossier_id", "sequence", "hash"):
                 latest[entry.dossier_id] = entry
-    entries: list[HistoryEntry] = []
-    for change in changes:
-        last = latest.get(change.dossier.pk)
-        entry = HistoryEntry(
-            dossier=change.dossier,
-            sequence=(last.sequence + 1) if last else 1,
+    entries = [
+        _entry(
+            change.dossier,
+            sequence=(latest[change.dossier.pk].sequence + 1) if change.dossier.pk in latest else 1,
+            previous_hash=latest[change.dossier.pk].hash if change.dossier.pk in latest else _genesis(change.dossier),
             at=at,
             action=change.action,
             from_state=change.from_state,
             to_state=change.to_state,
-            actor=actor.name,
-            actor_role=actor.role,
-            actor_unit=actor.unit,
-            actor_agency=actor.agency_code,
+            actor=actor,
             reason=change.reason,
-            data=json.loads(json.dumps(change.data or {}, ensure_ascii=False, default=str)),
-            previous_hash=last.hash if last else _genesis(change.dossier),
+            data=change.data,
         )
-        entry.hash = _hash(entry.previous_hash, entry)
-        entries.append(entry)
+        for change in changes
+    ]
     created = HistoryEntry.objects.bulk_create(entries, batch_size=500)
-    publish_many(
-        [
-            (
-                DossierChanged(
-                    dossier_uuid=str(e.dossier.uuid),
-                    dossier_code=e.dossier.code,
-                    procedure_code=e.dossier.procedure_code,
-                    action=str(e.action),
-                    from_state=str(e.from_state),
-                    to_state=str(e.to_state),
-                    status_code=e.dossier.status_code,
-                    at=at,
-                    history_sequence=e.sequence,
-                    due_at=e.dossier.due_at,
-                    appointment_at=e.dossier.appointment_at,
-                    is_late=e.dossier.is_late,
-                ),
-                "dossier",
-                str(e.dossier.uuid),
-            )
-            for e in created
-        ]
-    )
+    publish_many([_event(e) for e in created])
     return created

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Agency, Officer
@@ -107,12 +108,15 @@ def submission_check(*, submission: SubmissionInput, officer: Officer | None) ->
     return version, decision.role
 
 
-def dossier_submit_checked(
-    *, submission: SubmissionInput, officer: Officer | None, submitted_at: datetime | None = None
-) -> Dossier:
-    """Check the submission (`submission_check`), then create its dossier (status 1)."""
-    version, role = submission_check(submission=submission, officer=officer)
-    return services.dossier_submit(
+def _new_dossier(
+    submission: SubmissionInput,
+    *,
+    officer: Officer | None,
+    role: str,
+    version: ProcedureVersion,
+    submitted_at: datetime | None,
+) -> services.NewDossier:
+    return services.NewDossier(
         procedure_code=submission.procedure_code,
         channel=submission.channel,
         applicant=submission.applicant,
@@ -124,6 +128,15 @@ def dossier_submit_checked(
         version=version,
         submitted_at=submitted_at,
     )
+
+
+def dossier_submit_checked(
+    *, submission: SubmissionInput, officer: Officer | None, submitted_at: datetime | None = None
+) -> Dossier:
+    """Check the submission (`submission_check`), then create its dossier (status 1)."""
+    version, role = submission_check(submission=submission, officer=officer)
+    new = _new_dossier(submission, officer=officer, role=role, version=version, submitted_at=submitted_at)
+    return services.dossiers_submit([new])[0]
 
 
 def submission_accept(*, submission: SubmissionInput, client: str, officer: Officer | None) -> Submission:
@@ -166,9 +179,13 @@ def _problem(exc: DomainError) -> dict[str, str]:
 def submissions_process(*, limit: int = 100) -> IntakeReport:
     """Create the dossiers of up to `limit` accepted submissions, oldest first, in one transaction.
 
-    Each dossier is made in its own savepoint (dossier_submit is atomic): a refusal (the procedure
-    was abolished meanwhile, the officer lost the role) is recorded as such, an unexpected error is
-    counted as an attempt and retried by a later batch, then held for an operator after MAX_ATTEMPTS."""
+    Each submission is checked again (the procedure may have been abolished meanwhile, the officer
+    may have lost the role: a refusal, recorded as such). The dossiers of those that pass are made
+    together by `services.dossiers_submit`, a few statements for the whole batch, in a savepoint.
+    If that fails, they are made one by one, each in its own savepoint, so that one bad submission
+    cannot hold back the others: its unexpected error is counted as an attempt and retried by a later
+    batch, then held for an operator after MAX_ATTEMPTS. The outcomes are recorded in the same
+    transaction as the dossiers."""
     report = IntakeReport()
     # A look outside any transaction first: an idle worker polls often, and on SQLite every
     # transaction here would take the database's write lock (transaction_mode IMMEDIATE).
@@ -183,40 +200,87 @@ def submissions_process(*, limit: int = 100) -> IntakeReport:
             .filter(state=SubmissionState.ACCEPTED)
             .order_by("accepted_at", "pk")[:limit]
         )
-        now = clock.now()
-        settled: list[Submission] = []
+        outcomes = _Outcomes(report)
+        ready: list[tuple[Submission, services.NewDossier]] = []
         for row in batch:
             try:
-                # Checks write nothing; dossier_submit is atomic itself (its own savepoint here).
                 submission = SubmissionInput.from_payload(row.payload)
-                row.dossier = dossier_submit_checked(
-                    submission=submission, officer=row.officer, submitted_at=row.accepted_at
-                )
-                row.state = SubmissionState.CREATED
-                report.created += 1
+                version, role = submission_check(submission=submission, officer=row.officer)
             except DomainError as exc:
-                row.state = SubmissionState.REFUSED
-                row.problem = _problem(exc)
-                report.refused += 1
+                outcomes.refused(row, exc)
+                continue
             except Exception:
-                row.attempts += 1
-                logger.exception("submission %s: attempt %s failed", row.uuid, row.attempts)
-                if row.attempts < MAX_ATTEMPTS:
-                    report.retried += 1
-                    row.save(update_fields=["attempts"])
-                    continue
-                row.state = SubmissionState.FAILED
-                row.problem = {
-                    "code": "intake_failed",
-                    "detail": _("The dossier could not be created yet; the submission is kept for an operator."),
-                    "field": "",
-                }
-                report.held += 1
-            row.settled_at = now
-            settled.append(row)
-        # One statement for the batch's outcomes, in the transaction that made their dossiers.
-        Submission.objects.bulk_update(settled, ["state", "dossier", "problem", "attempts", "settled_at"])
+                outcomes.failed(row)
+                continue
+            new = _new_dossier(
+                submission, officer=row.officer, role=role, version=version, submitted_at=row.accepted_at
+            )
+            ready.append((row, new))
+        try:
+            with transaction.atomic():
+                dossiers = services.dossiers_submit([new for _row, new in ready])
+        except Exception:
+            logger.warning("a batch of %s submissions failed together; making them one by one", len(ready))
+            for row, new in ready:
+                try:
+                    outcomes.created(row, services.dossiers_submit([new])[0])
+                except DomainError as exc:
+                    outcomes.refused(row, exc)
+                except Exception:
+                    outcomes.failed(row)
+        else:
+            for (row, _new), dossier in zip(ready, dossiers, strict=True):
+                outcomes.created(row, dossier)
+        outcomes.record()
     return report
+
+
+class _Outcomes:
+    """The outcome of each submission of a batch, recorded in a few statements."""
+
+    def __init__(self, report: IntakeReport) -> None:
+        self.report = report
+        self.now = clock.now()
+        self.made: list[tuple[int, int]] = []  # (submission, dossier)
+        self.other: list[Submission] = []  # refused, held, or to retry
+
+    def created(self, row: Submission, dossier: Dossier) -> None:
+        self.made.append((row.pk, dossier.pk))
+        self.report.created += 1
+
+    def refused(self, row: Submission, exc: DomainError) -> None:
+        row.state = SubmissionState.REFUSED
+        row.problem = _problem(exc)
+        row.settled_at = self.now
+        self.other.append(row)
+        self.report.refused += 1
+
+    def failed(self, row: Submission) -> None:
+        row.attempts += 1
+        logger.exception("submission %s: attempt %s failed", row.uuid, row.attempts)
+        if row.attempts < MAX_ATTEMPTS:
+            self.report.retried += 1
+        else:
+            row.state = SubmissionState.FAILED
+            row.problem = {
+                "code": "intake_failed",
+                "detail": _("The dossier could not be created yet; the submission is kept for an operator."),
+                "field": "",
+            }
+            row.settled_at = self.now
+            self.report.held += 1
+        self.other.append(row)
+
+    def record(self) -> None:
+        if self.made:
+            # One UPDATE for the dossiers made: the same state and time, each its dossier.
+            Submission.objects.filter(pk__in=[submission for submission, _dossier in self.made]).update(
+                state=SubmissionState.CREATED,
+                settled_at=self.now,
+                dossier_id=Case(*(When(pk=submission, then=Value(dossier)) for submission, dossier in self.made)),
+            )
+        if self.other:
+            Submission.objects.bulk_update(self.other, ["state", "problem", "attempts", "settled_at"])
 
 
 def submissions_process_until_idle(*, limit: int = 100, stop: Callable[[], bool] = lambda: False) -> IntakeReport:

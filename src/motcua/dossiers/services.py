@@ -117,7 +117,94 @@ class Applicant:
     address: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class NewDossier:
+    """One dossier to submit (`dossiers_submit`): who applies for what, where, through which channel.
+
+    `version`: the version in force today when the caller has just looked it up (the API and the
+    intake worker do). `submitted_at`: when the applicant submitted, if earlier than now
+    (dossiers.intake: accepted then, created by the intake worker now). `submitted_by`: the
+    signed-in citizen who submitted it on the portal (dossiers.drafts)."""
+
+    procedure_code: str
+    channel: str
+    applicant: Applicant
+    receiving_agency: Agency
+    competent_agency: Agency
+    form_data: dict[str, Any] | None = None
+    summary: str = ""
+    actor: Actor | None = None
+    composite: Dossier | None = None
+    submitted_by: Citizen | None = None
+    version: ProcedureVersion | None = None
+    submitted_at: datetime | None = None
+
+
 @transaction.atomic
+def dossiers_submit(new: Sequence[NewDossier]) -> list[Dossier]:
+    """Dossiers submitted online or by post (status 1), each pinned to the version in force today.
+
+    One or many in one transaction, in a constant number of statements: the dossiers, their first
+    history entries, their events and the events' deliveries, one INSERT each (the intake worker
+    creates a batch of accepted submissions this way; `dossier_submit` is the one-dossier case).
+    Raises NotFound (no version in force) or InvalidInput (a channel the version does not offer)
+    before anything is written."""
+    now = clock.now()
+    dossiers: list[Dossier] = []
+    for item in new:
+        version = item.version
+        if version is None or version.procedure.code != item.procedure_code:
+            version = version_in_force_cached(code=item.procedure_code, at=clock.today())
+        channel_option(version, item.channel)
+        applicant = item.applicant
+        dossiers.append(
+            Dossier(
+                procedure_version=version,
+                procedure_code=item.procedure_code,
+                channel=item.channel,
+                state=State.SUBMITTED,
+                status_code=STATUS_CODE[State.SUBMITTED],
+                applicant_kind=applicant.kind,
+                applicant_name=applicant.name,
+                applicant_name_folded=fold(applicant.name),
+                applicant_id_number=applicant.id_number,
+                applicant_phone=applicant.phone,
+                applicant_email=applicant.email,
+                applicant_address=applicant.address,
+                summary=item.summary,
+                form_data=item.form_data or {},
+                receiving_agency=item.receiving_agency,
+                competent_agency=item.competent_agency,
+                handling_agency=item.competent_agency,
+                composite=item.composite,
+                submitted_at=item.submitted_at or now,
+                submitted_by=item.submitted_by,
+            )
+        )
+    if not dossiers:
+        return []
+    # PostgreSQL and SQLite (3.35+) give the new primary keys back (INSERT … RETURNING).
+    Dossier.objects.bulk_create(dossiers, batch_size=500)
+    history.open_many(
+        [
+            history.Opening(
+                dossier=dossier,
+                at=dossier.submitted_at,
+                action="submit",
+                to_state=State.SUBMITTED,
+                actor=item.actor or applicant_actor(dossier),
+                data={
+                    "procedure": item.procedure_code,
+                    "version": dossier.procedure_version.number,
+                    "channel": item.channel,
+                },
+            )
+            for item, dossier in zip(new, dossiers, strict=True)
+        ]
+    )
+    return dossiers
+
+
 def dossier_submit(
     *,
     procedure_code: str,
@@ -133,49 +220,23 @@ def dossier_submit(
     version: ProcedureVersion | None = None,
     submitted_at: datetime | None = None,
 ) -> Dossier:
-    """A dossier submitted online or by post (status 1), pinned to the version in force today.
-
-    `submitted_by`: the signed-in citizen who submitted it on the portal (dossiers.drafts).
-    `version`: the version in force today when the caller has just looked it up (the API does).
-    `submitted_at`: when the applicant submitted, if earlier than now (dossiers.intake: accepted
-    then, created by the intake worker now)."""
-    now = submitted_at or clock.now()
-    if version is None or version.procedure.code != procedure_code:
-        version = version_in_force_cached(code=procedure_code, at=clock.today())
-    channel_option(version, channel)
-    dossier = Dossier.objects.create(
-        procedure_version=version,
+    """A dossier submitted online or by post (status 1), pinned to the version in force today: the
+    one-dossier case of `dossiers_submit` (the arguments are `NewDossier`'s)."""
+    new = NewDossier(
         procedure_code=procedure_code,
         channel=channel,
-        state=State.SUBMITTED,
-        status_code=STATUS_CODE[State.SUBMITTED],
-        applicant_kind=applicant.kind,
-        applicant_name=applicant.name,
-        applicant_name_folded=fold(applicant.name),
-        applicant_id_number=applicant.id_number,
-        applicant_phone=applicant.phone,
-        applicant_email=applicant.email,
-        applicant_address=applicant.address,
-        summary=summary,
-        form_data=form_data or {},
+        applicant=applicant,
         receiving_agency=receiving_agency,
         competent_agency=competent_agency,
-        handling_agency=competent_agency,
+        form_data=form_data,
+        summary=summary,
+        actor=actor,
         composite=composite,
-        submitted_at=now,
         submitted_by=submitted_by,
+        version=version,
+        submitted_at=submitted_at,
     )
-    history.append(
-        dossier,
-        at=now,
-        action="submit",
-        from_state="",
-        to_state=State.SUBMITTED,
-        actor=actor or applicant_actor(dossier),
-        data={"procedure": procedure_code, "version": version.number, "channel": channel},
-        first=True,
-    )
-    return dossier
+    return dossiers_submit([new])[0]
 
 
 def _recompute_due(dossier: Dossier) -> deadlines.Deadline:

@@ -3,12 +3,15 @@ intake worker (dossiers.intake), read back at /api/v1/submissions/{id}."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from motcua.api.auth import api_token_create
@@ -25,7 +28,8 @@ from motcua.api.tests.test_dossiers_api import (
     submission,
 )
 from motcua.catalog.models import ProcedureVersion
-from motcua.dossiers import intake
+from motcua.core.models import EventDelivery, OutboxEvent
+from motcua.dossiers import history, intake, services
 from motcua.dossiers.models import Dossier, HistoryEntry, Submission, SubmissionState
 from motcua.dossiers.tests.conftest import MONDAY, World
 
@@ -68,6 +72,43 @@ def test_an_accepted_submission_answers_202_and_the_worker_creates_its_dossier(w
     # A second pass finds nothing to do: one submission, one dossier.
     assert intake.submissions_process().settled == 0
     assert Dossier.objects.count() == 1
+
+
+def _accept(client: Client, world: World, count: int, *, start: int = 0) -> list[str]:
+    ids = []
+    for n in range(start, start + count):
+        body = submission(world, applicant={"name": f"Người {n}", "id_number": f"0790860{n:05d}"})
+        ids.append(post(client, LIST, body, **{"Idempotency-Key": f"k-{n}"}, **ASYNC).json()["id"])
+    return ids
+
+
+def test_a_batch_makes_each_dossier_of_its_own_submission_in_a_constant_number_of_statements(
+    world: World, api: Api
+) -> None:
+    client = api(world.receiver)
+    statements = []
+    with time_machine.travel(MONDAY, tick=False):
+        for start, count in ((0, 3), (3, 9)):
+            _accept(client, world, count, start=start)
+            with CaptureQueriesContext(connection) as captured:
+                assert intake.submissions_process().created == count
+            statements.append(len(captured))
+    assert statements[0] == statements[1], statements  # 3 or 9 dossiers: the same statements
+    assert Dossier.objects.count() == 12
+    deliveries = set()
+    for row in Submission.objects.select_related("dossier"):
+        assert row.state == SubmissionState.CREATED and row.dossier is not None
+        # Each submission names the dossier made from it, not a neighbour's.
+        assert row.dossier.applicant_id_number == row.payload["applicant"]["id_number"]
+        assert row.dossier.submitted_at == row.accepted_at
+        assert history.verify(row.dossier) == []
+        entry = HistoryEntry.objects.get(dossier=row.dossier)
+        assert (entry.sequence, entry.action, entry.to_state) == (1, "submit", "submitted")
+        event = OutboxEvent.objects.get(aggregate_id=str(row.dossier.uuid))
+        assert event.aggregate_sequence == 1 and event.payload["history_sequence"] == 1
+        deliveries.add(EventDelivery.objects.filter(event=event).count())
+    # Every dossier's event goes to the same handlers (notifications, …), as the synchronous path's.
+    assert len(deliveries) == 1 and deliveries.pop() > 0
 
 
 def test_a_retry_replays_the_acceptance_and_makes_one_dossier(world: World, api: Api) -> None:
@@ -124,19 +165,21 @@ def test_an_unexpected_error_is_retried_then_held_and_never_blocks_the_queue(
         first = post(client, LIST, submission(world), **{"Idempotency-Key": "k-1"}, **ASYNC).json()
         other = submission(world, applicant={"name": "Trần Thị Bình", "id_number": "079186000002"})
         second = post(client, LIST, other, **{"Idempotency-Key": "k-2"}, **ASYNC).json()
-    real = intake.dossier_submit_checked
+    real = services.dossiers_submit
+    calls: list[int] = []
 
-    def broken_for_an(**kwargs: object) -> Dossier:
-        sub = kwargs["submission"]
-        assert isinstance(sub, intake.SubmissionInput)
-        if sub.applicant.name == "Nguyễn Văn An":
+    def broken_for_an(new: Sequence[services.NewDossier]) -> list[Dossier]:
+        # A bug that only An's submission meets: the batch fails, then each is made on its own.
+        calls.append(len(new))
+        if any(item.applicant.name == "Nguyễn Văn An" for item in new):
             raise RuntimeError("a bug")
-        return real(**kwargs)  # type: ignore[arg-type]
+        return real(new)
 
-    monkeypatch.setattr(intake, "dossier_submit_checked", broken_for_an)
+    monkeypatch.setattr(services, "dossiers_submit", broken_for_an)
     with time_machine.travel(MONDAY):
         reports = [intake.submissions_process() for _ in range(intake.MAX_ATTEMPTS)]
     assert reports[0].created == 1 and reports[0].retried == 1  # the other one went through at once
+    assert calls[:3] == [2, 1, 1]  # the batch of two, then one by one
     assert [r.retried for r in reports[1:-1]] == [1] * (intake.MAX_ATTEMPTS - 2) and reports[-1].held == 1
     held = Submission.objects.get(uuid=first["id"])
     assert held.state == SubmissionState.FAILED and held.attempts == intake.MAX_ATTEMPTS
@@ -215,7 +258,7 @@ def test_an_operator_retries_a_held_submission_from_the_admin(
     with time_machine.travel(MONDAY):
         held = post(client, LIST, submission(world), **{"Idempotency-Key": "k-1"}, **ASYNC).json()
     with monkeypatch.context() as broken:
-        broken.setattr(intake, "dossier_submit_checked", lambda **_kw: (_ for _ in ()).throw(RuntimeError("a bug")))
+        broken.setattr(services, "dossiers_submit", lambda _new: (_ for _ in ()).throw(RuntimeError("a bug")))
         with time_machine.travel(MONDAY):
             for _ in range(intake.MAX_ATTEMPTS):
                 intake.submissions_process()
