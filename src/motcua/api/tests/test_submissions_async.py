@@ -3,6 +3,7 @@ intake worker (dossiers.intake), read back at /api/v1/submissions/{id}."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -279,3 +280,26 @@ def test_an_operator_retries_a_held_submission_from_the_admin(
     assert client.get(held["url"]).json()["state"] == "created"
     # A created submission is never put back.
     assert intake.submissions_retry(ids=[row.pk]) == 0
+
+
+def test_the_submission_body_is_the_serializers_in_every_state(world: World, api: Api) -> None:
+    from rest_framework.test import APIRequestFactory
+
+    from motcua.api.v1.dossier_serializers import SubmissionSerializer, submission_body
+
+    client = api(world.receiver)
+    with time_machine.travel(MONDAY):
+        ids = _accept(client, world, 4)
+        intake.submissions_process(limit=1)  # the first one: created, the others still accepted
+    Submission.objects.filter(uuid=ids[1]).update(
+        state=SubmissionState.REFUSED, settled_at=MONDAY, problem={"code": "x", "detail": "Không.", "field": ""}
+    )
+    Submission.objects.filter(uuid=ids[2]).update(
+        state=SubmissionState.FAILED, attempts=5, settled_at=MONDAY, problem={"code": "y", "detail": "z", "field": "f"}
+    )
+    request = APIRequestFactory().get("/api/v1/submissions/x")
+    rows = list(Submission.objects.select_related("dossier").order_by("pk"))
+    assert {row.state for row in rows} == set(SubmissionState.values)
+    for row in rows:
+        expected = SubmissionSerializer(row, context={"request": request}).data
+        assert json.dumps(submission_body(row, request)) == json.dumps(expected)

@@ -68,6 +68,7 @@ from motcua.api.v1.dossier_serializers import (
     dossier_detail,
     dossier_state_body,
     dossier_url,
+    submission_body,
     submission_input,
     submission_url,
 )
@@ -226,7 +227,7 @@ class DossierListCreateApi(_OfficerApi):
                 accepted = intake.submission_accept(
                     submission=submission, client=caller.client_id, officer=caller.officer
                 )
-                accepted_body: dict[str, Any] = SubmissionSerializer(accepted, context={"request": request}).data
+                accepted_body = submission_body(accepted, request)
                 headers = {"Location": submission_url(accepted, request), "Preference-Applied": "respond-async"}
                 return Response(accepted_body, status=202, headers=headers), accepted_body
             dossier = intake.dossier_submit_checked(submission=submission, officer=caller.officer)
@@ -260,7 +261,7 @@ class SubmissionDetailApi(_OfficerApi):
     def get(self, request: Request, submission_id: uuid.UUID) -> Response:
         caller = caller_of(request)
         submission = intake.submission_for_client(uuid=str(submission_id), client=caller.client_id)
-        return Response(SubmissionSerializer(submission, context={"request": request}).data)
+        return Response(submission_body(submission, request))
 
 
 class DossierStatusApi(_OfficerApi):
