@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -84,7 +85,6 @@ def idempotent_create(
     request: Request,
     client: str,
     create: Callable[[], tuple[Response, dict[str, Any]]],
-    look_first: bool = True,
 ) -> Response:
     """Run `create` once per (client, key): it returns the response (201) and the body to store.
 
@@ -93,26 +93,15 @@ def idempotent_create(
     once both run `create`; the second one's insert waits on the unique index until the first
     commits, then fails, and its whole transaction (its dossier included) rolls back: it answers
     with the first one's response. Whatever `create` raises rolls everything back, the key too.
-
-    `look_first=False` skips the look-up of a stored key before `create`, for a `create` so cheap
-    (an asynchronous submission: one INSERT) that a retry may as well run it and be rolled back by
-    the unique index: one statement less on every first request, the same answer on a retry.
     """
     key = idempotency_key_of(request)
     digest = request_hash(request)
-    existing = _key_record(client, key) if look_first else None
+    existing = _key_record(client, key)
     if existing is not None:
         return _replay(existing, digest)
     try:
         with transaction.atomic():
-            try:
-                response, body = create()
-            except Exception:
-                # Without the look-up first, a retry whose input no longer passes (the procedure
-                # was abolished meanwhile) must still get the first answer, not the new refusal.
-                if not look_first and (stored := _key_record(client, key)) is not None:
-                    return _replay(stored, digest)
-                raise
+            response, body = create()
             IdempotencyKey.objects.create(
                 client=client,
                 key=key,
@@ -127,3 +116,47 @@ def idempotent_create(
             raise  # not the key's unique constraint: a real integrity error of `create`
         return _replay(winner, digest)
     return response
+
+
+@dataclass(frozen=True, slots=True)
+class KeyClaim:
+    """The key of a request being created by `idempotent_insert`."""
+
+    client: str
+    key: str
+    request_hash: str
+
+    def record(self, status: int, body: dict[str, Any]) -> IdempotencyKey:
+        """The unsaved record that stores the answer under this key, to be inserted together with
+        what the request creates (core.inserts.insert_together)."""
+        return IdempotencyKey(
+            client=self.client,
+            key=self.key,
+            request_hash=self.request_hash,
+            response_status=status,
+            response_body=body,
+            created_at=clock.now(),
+        )
+
+
+def idempotent_insert(*, request: Request, client: str, create: Callable[[KeyClaim], Response]) -> Response:
+    """`idempotent_create` for a `create` so cheap that it inserts the key's record itself, in the
+    same statement as the one row it creates (`KeyClaim.record`): an asynchronous submission.
+
+    There is no look-up first: a retry runs `create` again, and its insert is refused by the key's
+    unique index (nothing written), so it answers with the stored response, as does a request whose
+    twin committed first. A retry whose input no longer passes (the procedure was abolished
+    meanwhile) still gets the first answer, not the new refusal."""
+    claim = KeyClaim(client=client, key=idempotency_key_of(request), request_hash=request_hash(request))
+    try:
+        return create(claim)
+    except IntegrityError:
+        winner = _key_record(client, claim.key)
+        if winner is None:
+            raise  # not the key's unique constraint
+        return _replay(winner, claim.request_hash)
+    except Exception:
+        stored = _key_record(client, claim.key)
+        if stored is None:
+            raise
+        return _replay(stored, claim.request_hash)

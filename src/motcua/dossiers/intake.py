@@ -21,13 +21,13 @@ then (domain §2.6 keeps the submission time beside the receipt time, which star
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
 from django.db import transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, Model, Value, When
 from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Agency, Officer
@@ -36,6 +36,7 @@ from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.selectors import version_in_force_cached
 from motcua.core import clock
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.inserts import insert_together
 from motcua.dossiers import policies, services
 from motcua.dossiers.models import Dossier, Submission, SubmissionState
 
@@ -139,12 +140,21 @@ def dossier_submit_checked(
     return services.dossiers_submit([new])[0]
 
 
-def submission_accept(*, submission: SubmissionInput, client: str, officer: Officer | None) -> Submission:
-    """Check the submission and keep it for the intake worker: one INSERT, no dossier yet.
+def submission_accept(
+    *,
+    submission: SubmissionInput,
+    client: str,
+    officer: Officer | None,
+    alongside: Callable[[Submission], Sequence[Model]] | None = None,
+) -> Submission:
+    """Check the submission and keep it for the intake worker: one row, no dossier yet.
 
-    Raises what `submission_check` raises: a submission that cannot be accepted is refused at once."""
+    `alongside(submission)`: new rows of the caller's that must be written with it, all or none (the
+    API's idempotency key with the answer); on PostgreSQL they make one statement together
+    (core.inserts). Raises what `submission_check` raises: a submission that cannot be accepted is
+    refused at once, and nothing is written."""
     _version, role = submission_check(submission=submission, officer=officer)
-    return Submission.objects.create(
+    row = Submission(
         client=client,
         officer=officer,
         role=role,
@@ -152,6 +162,8 @@ def submission_accept(*, submission: SubmissionInput, client: str, officer: Offi
         state=SubmissionState.ACCEPTED,
         accepted_at=clock.now(),
     )
+    insert_together([row, *(alongside(row) if alongside is not None else ())])
+    return row
 
 
 @dataclass(slots=True)

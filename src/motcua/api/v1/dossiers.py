@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from django.db.models import Model
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -42,7 +43,7 @@ from rest_framework.views import APIView
 from motcua.agencies.models import Agency, Officer
 from motcua.api.auth import AUTHENTICATION_CLASSES, caller_of, officer_of
 from motcua.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from motcua.api.idempotency import REPLAYED_HEADER, idempotent_create
+from motcua.api.idempotency import REPLAYED_HEADER, KeyClaim, idempotent_create, idempotent_insert
 from motcua.api.schema import PROBLEM
 from motcua.api.v1.dossier_serializers import (
     API_ACTIONS,
@@ -70,11 +71,11 @@ from motcua.api.v1.dossier_serializers import (
     dossier_url,
     submission_body,
     submission_input,
-    submission_url,
 )
 from motcua.core.errors import InvalidInput, NotFound
 from motcua.dossiers import intake, policies, selectors, services
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.intake import SubmissionInput
+from motcua.dossiers.models import Dossier, Submission
 from motcua.dossiers.policies import ActionNotPermitted
 from motcua.dossiers.workflow import Action
 
@@ -217,25 +218,36 @@ class DossierListCreateApi(_OfficerApi):
     )
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
-        asynchronous = _prefers_async(request)
 
-        def create() -> tuple[Response, dict[str, Any]]:
+        def checked() -> SubmissionInput:
             form = DossierCreateInput(data=request.data)
             form.is_valid(raise_exception=True)
-            submission = submission_input(form.validated_data)
-            if asynchronous:
-                accepted = intake.submission_accept(
-                    submission=submission, client=caller.client_id, officer=caller.officer
-                )
-                accepted_body = submission_body(accepted, request)
-                headers = {"Location": submission_url(accepted, request), "Preference-Applied": "respond-async"}
-                return Response(accepted_body, status=202, headers=headers), accepted_body
-            dossier = intake.dossier_submit_checked(submission=submission, officer=caller.officer)
+            return submission_input(form.validated_data)
+
+        def create() -> tuple[Response, dict[str, Any]]:
+            dossier = intake.dossier_submit_checked(submission=checked(), officer=caller.officer)
             dossier = selectors.dossier_get_created(dossier=dossier)
             body = dossier_detail(dossier, request, caller.officer)
             return Response(body, status=201, headers={"Location": dossier_url(dossier, request)}), body
 
-        return idempotent_create(request=request, client=caller.client_id, create=create, look_first=not asynchronous)
+        def accept(claim: KeyClaim) -> Response:
+            # The submission and its key's record (with this answer) are written together.
+            answer: dict[str, Any] = {}
+
+            def key_record(row: Submission) -> list[Model]:
+                answer.update(submission_body(row, request))
+                return [claim.record(202, answer)]
+
+            accepted = intake.submission_accept(
+                submission=checked(), client=caller.client_id, officer=caller.officer, alongside=key_record
+            )
+            assert accepted.pk is not None and answer["id"] == str(accepted.uuid)
+            headers = {"Location": answer["url"], "Preference-Applied": "respond-async"}
+            return Response(answer, status=202, headers=headers)
+
+        if _prefers_async(request):
+            return idempotent_insert(request=request, client=caller.client_id, create=accept)
+        return idempotent_create(request=request, client=caller.client_id, create=create)
 
 
 _RESPOND_ASYNC = re.compile(r"(?:^|[,;\s])respond-async(?:$|[,;\s])", re.IGNORECASE)
