@@ -1,4 +1,5 @@
-"""The loop of the long-running sweepers (`deliver-events`, `sweep-deadlines`), written once.
+"""The loop of the long-running workers (`deliver-events`, `sweep-deadlines`,
+`process-submissions`), written once.
 
 Without `--loop`: run the work once and exit (cron, or by hand after an incident). With `--loop`:
 run it every `--interval` seconds until SIGTERM or SIGINT. The first signal lets the work in hand
