@@ -128,7 +128,7 @@ class KeyClaim:
 
     def record(self, status: int, body: dict[str, Any]) -> IdempotencyKey:
         """The unsaved record that stores the answer under this key, to be inserted together with
-        what the request creates (core.inserts.insert_together)."""
+        what the request creates (core.bulk.insert_together)."""
         return IdempotencyKey(
             client=self.client,
             key=self.key,

@@ -36,7 +36,7 @@ from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.selectors import version_in_force_cached
 from motcua.core import clock
 from motcua.core.errors import DomainError, NotFound
-from motcua.core.inserts import insert_together
+from motcua.core.bulk import insert_together
 from motcua.dossiers import policies, services
 from motcua.dossiers.models import Dossier, Submission, SubmissionState
 
@@ -151,7 +151,7 @@ def submission_accept(
 
     `alongside(submission)`: new rows of the caller's that must be written with it, all or none (the
     API's idempotency key with the answer); on PostgreSQL they make one statement together
-    (core.inserts). Raises what `submission_check` raises: a submission that cannot be accepted is
+    (core.bulk). Raises what `submission_check` raises: a submission that cannot be accepted is
     refused at once, and nothing is written."""
     _version, role = submission_check(submission=submission, officer=officer)
     row = Submission(

@@ -25,9 +25,10 @@ from motcua.calendars.engine import WorkingCalendar
 from motcua.calendars.selectors import calendar_cache_clear
 from motcua.catalog.models import ChannelOption, ProcedureVersion
 from motcua.core import clock
+from motcua.core.bulk import update_rows
 from motcua.dossiers import deadlines, history
 from motcua.dossiers.history import SYSTEM, Actor
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Apology, Dossier, Pause
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +70,20 @@ def deadlines_recompute(*, batch_size: int = 1000, actor: Actor = SYSTEM, reason
                 Dossier.objects.select_for_update(of=("self",))
                 .filter(pk__in=ids[start : start + batch_size])
                 .defer("form_data", "summary")
-                .prefetch_related("pauses", "apologies")
                 .order_by("pk")
             )
+            # The pauses and apologies of the batch in one query each, as plain values: Django's
+            # prefetch builds a related queryset per dossier and relation, which cost more than the
+            # computation itself.
+            batch_ids = [d.pk for d in batch]
+            pauses: dict[int, list[deadlines.Pause]] = {}
+            for dossier_id, started_at, ended_at in (
+                Pause.objects.filter(dossier_id__in=batch_ids)
+                .order_by("dossier_id", "started_at")
+                .values_list("dossier_id", "started_at", "ended_at")
+            ):
+                pauses.setdefault(dossier_id, []).append(deadlines.Pause(started_at, ended_at))
+            apologised = set(Apology.objects.filter(dossier_id__in=batch_ids).values_list("dossier_id", flat=True))
             moved: list[history.Change] = []
             for dossier in batch:
                 checked += 1
@@ -99,7 +111,7 @@ def deadlines_recompute(*, batch_size: int = 1000, actor: Actor = SYSTEM, reason
                     amount=option.time_limit_value if option else None,
                     unit=option.time_limit_unit if option else "",
                     cutoff=cutoffs[dossier.procedure_version_id],
-                    pauses=tuple(deadlines.Pause(p.started_at, p.ended_at) for p in dossier.pauses.all()),
+                    pauses=tuple(pauses.get(dossier.pk, ())),
                 )
                 try:
                     due = deadlines.compute(calendars[dossier.competent_agency_id], inputs).due_at
@@ -112,7 +124,7 @@ def deadlines_recompute(*, batch_size: int = 1000, actor: Actor = SYSTEM, reason
                 dossier.due_at = due
                 dossier.warned_at = None  # the new due moment gets its own warning (sweeper.py)
                 # The appointment follows the due moment, unless an apology gave a new one.
-                if not dossier.apologies.all():
+                if dossier.pk not in apologised:
                     dossier.appointment_at = due
                 dossier.revision += 1
                 moved.append(
@@ -126,9 +138,7 @@ def deadlines_recompute(*, batch_size: int = 1000, actor: Actor = SYSTEM, reason
                     )
                 )
             if moved:
-                Dossier.objects.bulk_update(
-                    [c.dossier for c in moved], ["due_at", "appointment_at", "warned_at", "revision"]
-                )
+                update_rows([c.dossier for c in moved], ["due_at", "appointment_at", "warned_at", "revision"])
                 history.append_many(moved, at=clock.now(), actor=actor)
                 changed += len(moved)
     return RecomputeReport(checked, changed, unknown, time.monotonic() - started)

@@ -13,7 +13,7 @@ from motcua.calendars import services as calendar_services
 from motcua.core.events import deliver_pending
 from motcua.core.models import OutboxEvent
 from motcua.dossiers import history, services
-from motcua.dossiers.models import Dossier, HistoryEntry
+from motcua.dossiers.models import Dossier, HistoryEntry, Pause
 from motcua.dossiers.recompute import deadlines_recompute
 from motcua.dossiers.tests.test_journey_birth_registration import setting  # noqa: F401 (fixture)
 
@@ -78,3 +78,27 @@ def test_a_calendar_change_triggers_the_recompute_through_its_event(setting: dic
         deliver_pending(limit=100)
     dossier.refresh_from_db()
     assert dossier.due_at == datetime(2026, 12, 9, 9, tzinfo=TZ)
+
+
+def test_the_batch_reads_the_pauses_as_the_dossier_does(setting: dict[str, object]) -> None:  # noqa: F811
+    # The recompute reads a batch's pauses in one query; its due moments must be those that each
+    # dossier's own pauses give (services.dossier_deadline), with several pauses and one still open.
+    with time_machine.travel(datetime(2026, 12, 7, 9, tzinfo=TZ)):
+        paused = _receive(setting, "Nguyễn Văn G", "079086000203")
+        waiting = _receive(setting, "Nguyễn Văn H", "079086000204")
+        plain = _receive(setting, "Nguyễn Văn I", "079086000205")
+    # Created out of order: the later pause first.
+    Pause.objects.create(
+        dossier=paused, started_at=datetime(2026, 12, 9, 8, tzinfo=TZ), ended_at=datetime(2026, 12, 10, 8, tzinfo=TZ)
+    )
+    Pause.objects.create(
+        dossier=paused, started_at=datetime(2026, 12, 7, 10, tzinfo=TZ), ended_at=datetime(2026, 12, 8, 10, tzinfo=TZ)
+    )
+    Pause.objects.create(dossier=waiting, started_at=datetime(2026, 12, 7, 10, tzinfo=TZ), ended_at=None)
+    with time_machine.travel(datetime(2026, 12, 7, 11, tzinfo=TZ)):
+        report = deadlines_recompute(batch_size=2)
+    assert report.checked == 3
+    for dossier in (paused, waiting, plain):
+        dossier = Dossier.objects.get(pk=dossier.pk)
+        assert dossier.due_at == services.dossier_deadline(dossier=dossier).due_at
+    assert Dossier.objects.get(pk=paused.pk).due_at != Dossier.objects.get(pk=plain.pk).due_at

@@ -1,4 +1,4 @@
-"""core.inserts.insert_together: rows of several tables, all or none, in one statement on PostgreSQL."""
+"""core.bulk.insert_together: rows of several tables, all or none, in one statement on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from motcua.core.inserts import insert_together
+from motcua.core.bulk import insert_together
 from motcua.core.models import OutboxEvent
 
 AT = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)
@@ -80,3 +80,59 @@ def test_only_new_rows() -> None:
         insert_together([saved])
     with transaction.atomic():
         insert_together([])
+
+
+@pytest.mark.django_db
+def test_update_rows_sets_each_row_its_own_values_as_bulk_update_would() -> None:
+    from motcua.core.bulk import update_rows
+    from motcua.core.models import DeliveryState, EventDelivery
+
+    event = _event("c")
+    insert_together([event])
+    deliveries = [
+        EventDelivery.objects.create(
+            event=event,
+            handler_name=f"tests.handler_{n}",
+            aggregate_type="test",
+            aggregate_id="c",
+            aggregate_sequence=1,
+            next_attempt_at=AT,
+        )
+        for n in range(7)
+    ]
+    untouched = deliveries.pop()
+    for n, delivery in enumerate(deliveries):
+        delivery.attempts = n
+        delivery.next_attempt_at = AT.replace(hour=n)
+        delivery.last_error = "" if n % 2 else f"lỗi {n}"
+        delivery.lease_until = None if n % 2 else AT
+        delivery.state = DeliveryState.FAILED
+    with CaptureQueriesContext(connection) as captured:
+        count = update_rows(
+            deliveries, ["attempts", "next_attempt_at", "last_error", "lease_until", "state"], batch_size=4
+        )
+    assert count == 6
+    assert len([q for q in captured.captured_queries if "UPDATE" in q["sql"]]) == 2  # 4 + 2
+    for n, delivery in enumerate(deliveries):
+        stored = EventDelivery.objects.get(pk=delivery.pk)
+        assert (stored.attempts, stored.next_attempt_at, stored.last_error, stored.lease_until, stored.state) == (
+            n,
+            AT.replace(hour=n),
+            "" if n % 2 else f"lỗi {n}",
+            None if n % 2 else AT,
+            DeliveryState.FAILED,
+        )
+    assert EventDelivery.objects.get(pk=untouched.pk).state == DeliveryState.PENDING
+
+
+@pytest.mark.django_db
+def test_update_rows_refuses_what_it_cannot_set() -> None:
+    from motcua.core.bulk import update_rows
+
+    group = _group()
+    group.save()
+    assert update_rows([], ["name"]) == 0
+    with pytest.raises(ValueError, match="primary key"):
+        update_rows([group], ["id"])
+    with pytest.raises(ValueError, match="primary key"):
+        update_rows([group], ["permissions"])  # many-to-many: not a column
