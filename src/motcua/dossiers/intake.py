@@ -35,8 +35,8 @@ from motcua.agencies.selectors import agency_by_code
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.selectors import version_in_force_cached
 from motcua.core import clock
-from motcua.core.errors import DomainError, NotFound
 from motcua.core.bulk import insert_together
+from motcua.core.errors import DomainError, NotFound
 from motcua.dossiers import policies, services
 from motcua.dossiers.models import Dossier, Submission, SubmissionState
 
