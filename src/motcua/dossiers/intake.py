@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from django.db import transaction
-from django.db.models import Case, Model, Value, When
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Agency, Officer
@@ -35,7 +35,7 @@ from motcua.agencies.selectors import agency_by_code
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.selectors import version_in_force_cached
 from motcua.core import clock
-from motcua.core.bulk import insert_together
+from motcua.core.bulk import insert_together, update_rows
 from motcua.core.errors import DomainError, NotFound
 from motcua.dossiers import policies, services
 from motcua.dossiers.models import Dossier, Submission, SubmissionState
@@ -248,23 +248,25 @@ def submissions_process(*, limit: int = 100) -> IntakeReport:
 
 
 class _Outcomes:
-    """The outcome of each submission of a batch, recorded in a few statements."""
+    """The outcome of each submission of a batch, recorded in one statement (core.bulk.update_rows)."""
 
     def __init__(self, report: IntakeReport) -> None:
         self.report = report
         self.now = clock.now()
-        self.made: list[tuple[int, int]] = []  # (submission, dossier)
-        self.other: list[Submission] = []  # refused, held, or to retry
+        self.rows: list[Submission] = []
 
     def created(self, row: Submission, dossier: Dossier) -> None:
-        self.made.append((row.pk, dossier.pk))
+        row.state = SubmissionState.CREATED
+        row.dossier = dossier
+        row.settled_at = self.now
+        self.rows.append(row)
         self.report.created += 1
 
     def refused(self, row: Submission, exc: DomainError) -> None:
         row.state = SubmissionState.REFUSED
         row.problem = _problem(exc)
         row.settled_at = self.now
-        self.other.append(row)
+        self.rows.append(row)
         self.report.refused += 1
 
     def failed(self, row: Submission) -> None:
@@ -281,18 +283,10 @@ class _Outcomes:
             }
             row.settled_at = self.now
             self.report.held += 1
-        self.other.append(row)
+        self.rows.append(row)
 
     def record(self) -> None:
-        if self.made:
-            # One UPDATE for the dossiers made: the same state and time, each its dossier.
-            Submission.objects.filter(pk__in=[submission for submission, _dossier in self.made]).update(
-                state=SubmissionState.CREATED,
-                settled_at=self.now,
-                dossier_id=Case(*(When(pk=submission, then=Value(dossier)) for submission, dossier in self.made)),
-            )
-        if self.other:
-            Submission.objects.bulk_update(self.other, ["state", "problem", "attempts", "settled_at"])
+        update_rows(self.rows, ["state", "dossier", "problem", "attempts", "settled_at"])
 
 
 def submissions_process_until_idle(*, limit: int = 100, stop: Callable[[], bool] = lambda: False) -> IntakeReport:
