@@ -20,7 +20,7 @@ bulk methods).
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import Any
@@ -29,50 +29,23 @@ from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
-_sql_cache: dict[tuple[str, str, tuple[type[Model], ...]], tuple[str, tuple[tuple[Field[Any, Any], ...], ...]]] = {}
-_sql_lock = threading.Lock()
 
-
-def _columns(model: type[Model]) -> tuple[Field[Any, Any], ...]:
-    # Every concrete column but an automatic primary key (the database numbers it).
-    return tuple(
-        f for f in model._meta.local_concrete_fields if not (f.primary_key and getattr(f, "db_returning", False))
-    )
-
-
-def _insert(connection: BaseDatabaseWrapper, model: type[Model], fields: Sequence[Field[Any, Any]]) -> str:
-    quote = connection.ops.quote_name
+@functools.cache
+def _insert(alias: str, model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """`INSERT … RETURNING pk` of one row of `model`, and the fields whose values go in: every
+    concrete column but an automatic primary key (the database numbers it). Written once per model."""
+    quote = connections[alias].ops.quote_name
     pk = model._meta.pk
     assert pk is not None
-    return "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(  # noqa: S608 (the models' quoted names)
+    fields = tuple(
+        f for f in model._meta.local_concrete_fields if not (f.primary_key and getattr(f, "db_returning", False))
+    )
+    sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(  # noqa: S608 (the models' quoted names)
         quote(model._meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join("%s" for _ in fields),
         quote(pk.column),
     )
-
-
-def _statements(
-    connection: BaseDatabaseWrapper, models: tuple[type[Model], ...]
-) -> tuple[str, tuple[tuple[Field[Any, Any], ...], ...]]:
-    """One SQL text for the rows of `models` (PostgreSQL), or their INSERTs joined by NUL, and the
-    fields whose values go in, model by model."""
-    key = (connection.alias, connection.vendor, models)
-    cached = _sql_cache.get(key)
-    if cached is not None:
-        return cached
-    fields = tuple(_columns(model) for model in models)
-    inserts = [_insert(connection, model, f) for model, f in zip(models, fields, strict=True)]
-    if connection.vendor == "postgresql":
-        names = [f"row{i}" for i in range(len(models))]
-        sql = "WITH {} SELECT {}".format(
-            ", ".join(f"{name} AS ({insert})" for name, insert in zip(names, inserts, strict=True)),
-            ", ".join(f"(SELECT * FROM {name})" for name in names),  # noqa: S608 (our own names)
-        )
-    else:
-        sql = "\0".join(inserts)
-    with _sql_lock:
-        _sql_cache[key] = (sql, fields)
     return sql, fields
 
 
@@ -87,14 +60,19 @@ def insert_together(rows: Sequence[Model], *, using: str | None = None) -> None:
             raise ValueError(f"{row!r} is not a new row")
     alias = using or router.db_for_write(type(rows[0]))
     connection = connections[alias]
-    sql, fields = _statements(connection, tuple(type(row) for row in rows))
+    inserts = [_insert(alias, type(row)) for row in rows]
     values = [
-        [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in row_fields]
-        for row, row_fields in zip(rows, fields, strict=True)
+        [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+        for row, (_sql, fields) in zip(rows, inserts, strict=True)
     ]
     if connection.vendor == "postgresql":
         # One statement: its own transaction in autocommit; inside the caller's transaction, in a
         # savepoint, so that a refused insert leaves the caller's transaction usable.
+        names = [f"row{i}" for i in range(len(rows))]
+        sql = "WITH {} SELECT {}".format(
+            ", ".join(f"{name} AS ({insert})" for name, (insert, _fields) in zip(names, inserts, strict=True)),
+            ", ".join(f"(SELECT * FROM {name})" for name in names),  # noqa: S608 (our own names)
+        )
         savepoint = transaction.atomic(using=alias) if connection.in_atomic_block else nullcontext()
         with savepoint, connection.cursor() as cursor:
             cursor.execute(sql, [value for row_values in values for value in row_values])
@@ -102,7 +80,7 @@ def insert_together(rows: Sequence[Model], *, using: str | None = None) -> None:
     else:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
             found = []
-            for insert, row_values in zip(sql.split("\0"), values, strict=True):
+            for (insert, _fields), row_values in zip(inserts, values, strict=True):
                 cursor.execute(insert, row_values)
                 returned = cursor.fetchone()
                 assert returned is not None
