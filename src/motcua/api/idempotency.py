@@ -69,6 +69,12 @@ def _key_record(client: str, key: str) -> IdempotencyKey | None:
     return next(iter(IdempotencyKey.objects.filter(client=client, key=key)[:1]), None)
 
 
+def _replay_stored(client: str, key: str, digest: str) -> Response | None:
+    """The answer stored under the key, replayed; None when there is none."""
+    record = _key_record(client, key)
+    return _replay(record, digest) if record is not None else None
+
+
 def _replay(record: IdempotencyKey, digest: str) -> Response:
     if record.request_hash != digest:
         raise IdempotencyKeyReused(
@@ -96,9 +102,9 @@ def idempotent_create(
     """
     key = idempotency_key_of(request)
     digest = request_hash(request)
-    existing = _key_record(client, key)
-    if existing is not None:
-        return _replay(existing, digest)
+    replayed = _replay_stored(client, key, digest)
+    if replayed is not None:
+        return replayed
     try:
         with transaction.atomic():
             response, body = create()
@@ -111,10 +117,10 @@ def idempotent_create(
                 created_at=clock.now(),
             )
     except IntegrityError:
-        winner = _key_record(client, key)
-        if winner is None:
+        replayed = _replay_stored(client, key, digest)
+        if replayed is None:
             raise  # not the key's unique constraint: a real integrity error of `create`
-        return _replay(winner, digest)
+        return replayed
     return response
 
 
@@ -150,13 +156,10 @@ def idempotent_insert(*, request: Request, client: str, create: Callable[[KeyCla
     claim = KeyClaim(client=client, key=idempotency_key_of(request), request_hash=request_hash(request))
     try:
         return create(claim)
-    except IntegrityError:
-        winner = _key_record(client, claim.key)
-        if winner is None:
-            raise  # not the key's unique constraint
-        return _replay(winner, claim.request_hash)
     except Exception:
-        stored = _key_record(client, claim.key)
-        if stored is None:
+        # The key's unique constraint (a retry, or a twin that committed first), or a refusal of a
+        # retry: the stored answer, if there is one.
+        replayed = _replay_stored(client, claim.key, claim.request_hash)
+        if replayed is None:
             raise
-        return _replay(stored, claim.request_hash)
+        return replayed
