@@ -68,8 +68,7 @@ def _hash(previous: str, entry: HistoryEntry) -> str:
 def _entry(
     dossier: Dossier,
     *,
-    sequence: int,
-    previous_hash: str,
+    after: HistoryEntry | None,
     at: datetime,
     action: str,
     from_state: str,
@@ -78,10 +77,12 @@ def _entry(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> HistoryEntry:
-    """An unsaved entry, hashed and chained to `previous_hash`."""
+    """An unsaved entry, hashed and chained to the dossier's last entry `after` (None: its first
+    entry, chained to the genesis hash)."""
+    previous_hash = after.hash if after is not None else _genesis(dossier)
     entry = HistoryEntry(
         dossier=dossier,
-        sequence=sequence,
+        sequence=after.sequence + 1 if after is not None else 1,
         at=at,
         action=action,
         from_state=from_state,
@@ -137,8 +138,7 @@ def append(
     last = HistoryEntry.objects.filter(dossier=dossier).order_by("-sequence").only("sequence", "hash").first()
     entry = _entry(
         dossier,
-        sequence=(last.sequence + 1) if last else 1,
-        previous_hash=last.hash if last else _genesis(dossier),
+        after=last,
         at=at,
         action=action,
         from_state=from_state,
@@ -175,8 +175,7 @@ def open_many(openings: Sequence[Opening]) -> list[HistoryEntry]:
     entries = [
         _entry(
             o.dossier,
-            sequence=1,
-            previous_hash=_genesis(o.dossier),
+            after=None,
             at=o.at,
             action=o.action,
             from_state="",
@@ -251,8 +250,7 @@ def append_many(changes: Sequence[Change], *, at: datetime, actor: Actor) -> lis
     entries = [
         _entry(
             change.dossier,
-            sequence=(latest[change.dossier.pk].sequence + 1) if change.dossier.pk in latest else 1,
-            previous_hash=latest[change.dossier.pk].hash if change.dossier.pk in latest else _genesis(change.dossier),
+            after=latest.get(change.dossier.pk),
             at=at,
             action=change.action,
             from_state=change.from_state,
