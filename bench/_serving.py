@@ -149,6 +149,19 @@ def free_port() -> int:
         return port
 
 
+def end_group(process: subprocess.Popen[bytes], sig: signal.Signals, *, timeout: float = 30) -> None:
+    """Send `sig` to the process group of `process` (started with `start_new_session`: the leader's
+    pid is the group id) and wait for the leader; SIGKILL the group if it outlives `timeout` s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 class Server:
     """`motcua serve` (granian, WSGI, production defaults) in its own process group."""
 
@@ -185,28 +198,17 @@ class Server:
         self.kill()
         sys.exit(f"the server did not answer /healthz within {timeout:.0f} s; see {self.log}")
 
-    def _signal_group(self, sig: signal.Signals) -> None:
-        assert self.process is not None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, sig)  # the session leader's pid is the group id
-
     def kill(self) -> None:
         """SIGKILL to granian and all its workers at once; nothing runs any cleanup."""
         if self.process is None:
             return
-        self._signal_group(signal.SIGKILL)
-        self.process.wait()
+        end_group(self.process, signal.SIGKILL)
         self._closed()
 
     def stop(self) -> None:
         if self.process is None:
             return
-        self._signal_group(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self._signal_group(signal.SIGKILL)
-            self.process.wait()
+        end_group(self.process, signal.SIGTERM, timeout=20)
         self._closed()
 
     def _closed(self) -> None:
@@ -260,13 +262,7 @@ class IntakeWorker:
         """Signal the whole group (SIGKILL by default: nothing runs any cleanup) and wait for it."""
         if self.process is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, sig)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        end_group(self.process, sig, timeout=30)
         self.process = None
 
     def __enter__(self) -> IntakeWorker:
